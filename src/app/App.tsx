@@ -1,0 +1,116 @@
+import { useState } from 'react';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { SourcePicker } from '../views/source/SourcePicker.tsx';
+import { SubjectList } from '../views/subjects/SubjectList.tsx';
+import { SubjectOverview } from '../views/subjects/SubjectOverview.tsx';
+import { ErrorNotice, Spinner } from '../views/common/ErrorNotice.tsx';
+import { useProbe, useSubjects } from '../state/queries.ts';
+import { useSelection } from '../state/selection.ts';
+import { useUrlBinding, type UrlRestoreReport } from '../state/urlState.ts';
+import { DEMO_ENDPOINT, SOURCE_LABELS } from './config.ts';
+
+export function App({ restore }: { restore: UrlRestoreReport }) {
+  const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { refetchOnWindowFocus: false, staleTime: 5 * 60_000 } } }));
+  return (
+    <QueryClientProvider client={queryClient}>
+      <Shell restore={restore} />
+    </QueryClientProvider>
+  );
+}
+
+function Shell({ restore }: { restore: UrlRestoreReport }) {
+  useUrlBinding();
+  const probe = useProbe();
+  const subject = useSelection((s) => s.subject);
+  const [dismissed, setDismissed] = useState(false);
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          <span>
+            LAION-fMRI <strong>Explorer</strong>
+          </span>
+        </div>
+        <SourcePicker />
+      </header>
+      {restore.ignored.length > 0 && !dismissed && (
+        <div className="notice notice-warn banner" role="status">
+          The link asked for {restore.ignored.join('; ')}, which could not be restored.{' '}
+          <button className="ghost" onClick={() => setDismissed(true)}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      <div className="layout">
+        <aside className="sidebar">
+          <SubjectList enabled={probe.isSuccess} />
+        </aside>
+        <main className="main">
+          <MainPanel subject={subject} />
+        </main>
+      </div>
+    </div>
+  );
+}
+
+function MainPanel({ subject }: { subject: string | null }) {
+  const probe = useProbe();
+  const source = useSelection((s) => s.source);
+  if (probe.isPending) return <Spinner label={`Connecting to ${source.endpoint}…`} />;
+  if (probe.isError) {
+    return (
+      <div className="welcome">
+        <ErrorNotice error={probe.error} title={`Cannot read ${SOURCE_LABELS[source.kind].toLowerCase()}`} onRetry={() => probe.refetch()} />
+        <div className="card help">
+          <h2>What you can do</h2>
+          <ul>
+            <li>
+              Work offline with the demo bucket: run <code>npm start</code>, which serves it at <code>{DEMO_ENDPOINT}</code>.
+            </li>
+            <li>
+              Browse your own copy (the folder <code>laion_fmri</code> downloaded): <code>npm run bucket -- --root /path/to/laion_fmri_data</code>, then choose
+              “Custom endpoint” with <code>http://127.0.0.1:9000/laion-fmri</code>.
+            </li>
+            <li>
+              If the bucket does not allow reads from a web page (CORS), put a mirror or proxy that does in front of it and use its URL as a custom endpoint.
+            </li>
+          </ul>
+        </div>
+      </div>
+    );
+  }
+  if (!probe.data.looksLikeLaionFmri) {
+    return (
+      <div className="notice notice-warn" role="alert">
+        {source.endpoint} is an S3 bucket, but it has none of the LAION-fMRI folders (derivatives/glmsingle-tedana, rois, anatomical, freesurfer). Top level:{' '}
+        {probe.data.topLevel.slice(0, 8).join(', ') || 'empty'}.
+      </div>
+    );
+  }
+  if (!subject) {
+    return (
+      <div className="welcome">
+        <h1>Explore LAION-fMRI</h1>
+        <p>
+          Single-trial 7T fMRI responses to 25,052 images, read straight from the bucket. Choose a subject on the left to see its sessions, ROIs and
+          files.
+        </p>
+      </div>
+    );
+  }
+  return <KnownSubject subject={subject} />;
+}
+
+/** A subject from a link may not exist in this bucket: say so instead of showing empty cards. */
+function KnownSubject({ subject }: { subject: string }) {
+  const subjects = useSubjects(true);
+  if (subjects.isSuccess && !subjects.data.some((s) => s.id === subject)) {
+    return (
+      <div className="notice notice-warn" role="alert" data-testid="unknown-subject">
+        There is no subject <code>{subject}</code> in this bucket. It has {subjects.data.map((s) => s.id).join(', ') || 'no subjects'}.
+      </div>
+    );
+  }
+  return <SubjectOverview key={subject} subject={subject} />;
+}

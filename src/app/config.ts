@@ -1,0 +1,28 @@
+/**
+ * Where the app reads data from. The real bucket and the demo bucket are read
+ * by the same code; only the endpoint differs.
+ */
+export type SourceKind = 'demo' | 'aws' | 'custom';
+
+export interface SourceConfig {
+  kind: SourceKind;
+  endpoint: string;
+}
+
+/** The public bucket, virtual-host style, in its region (bucket-layout.md §1). */
+export const AWS_ENDPOINT = 'https://laion-fmri.s3.us-west-2.amazonaws.com';
+
+/** The dev server started by `npm start` (override with VITE_DEMO_ENDPOINT at build time). */
+export const DEMO_ENDPOINT: string = import.meta.env.VITE_DEMO_ENDPOINT || 'http://127.0.0.1:9000/laion-fmri';
+
+export const SOURCE_LABELS: Record<SourceKind, string> = {
+  demo: 'Demo bucket',
+  aws: 'LAION-fMRI on AWS',
+  custom: 'Custom endpoint',
+};
+
+export function endpointFor(kind: SourceKind, custom: string): string {
+  return kind === 'demo' ? DEMO_ENDPOINT : kind === 'aws' ? AWS_ENDPOINT : custom;
+}
+
+export const APP_VERSION: string = import.meta.env.VITE_APP_VERSION || '0.1.0';
