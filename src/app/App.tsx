@@ -73,7 +73,9 @@ function MainPanel({ subject }: { subject: string | null }) {
               “Custom endpoint” with <code>http://127.0.0.1:9000/laion-fmri</code>.
             </li>
             <li>
-              If the bucket does not allow reads from a web page (CORS), put a mirror or proxy that does in front of it and use its URL as a custom endpoint.
+              If the bucket does not allow reads from a web page (CORS), proxy it through the dev server:{' '}
+              <code>npm run bucket -- --proxy https://laion-fmri.s3.us-west-2.amazonaws.com</code>, then use the custom endpoint{' '}
+              <code>http://127.0.0.1:9000/laion-fmri</code>.
             </li>
           </ul>
         </div>

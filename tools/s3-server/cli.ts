@@ -1,9 +1,13 @@
 /**
- * `npm run bucket -- [--root DIR] [--bucket NAME=DIR ...] [--port N] [--host H]
- *   [--no-deny] [--admin] [--log] [fault options]`
+ * `npm run bucket -- [--root DIR] [--bucket NAME=DIR ...] [--proxy URL]
+ *   [--upstream NAME=URL ...] [--port N] [--host H] [--no-deny] [--proxy-deny]
+ *   [--upstream-timeout MS] [--admin] [--log] [fault options]`
  *
  * Serves DIR (default demo-data/laion-fmri) as the bucket `laion-fmri` on
- * http://127.0.0.1:9000/laion-fmri until SIGINT/SIGTERM. Fault options:
+ * http://127.0.0.1:9000/laion-fmri until SIGINT/SIGTERM. `--proxy URL`
+ * instead proxies the bucket `laion-fmri` to URL (e.g. the real bucket,
+ * https://laion-fmri.s3.us-west-2.amazonaws.com) with CORS added;
+ * `--upstream NAME=URL` proxies any bucket name. Fault options:
  * --latency MS, --bandwidth BYTES_PER_SEC, --drop-after BYTES,
  * --error-rate F, --seed N, --match REGEX, --truncate-to BYTES,
  * --corrupt-byte-at OFFSET, --ignore-range, --wrong-content-range,
@@ -14,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { parseFaults, startBucketServer, type Faults } from './server.ts';
 
 const USAGE = `usage: npm run bucket -- [--root DIR] [--bucket NAME=DIR ...] [--port N] [--host H]
+       [--proxy URL] [--upstream NAME=URL ...] [--proxy-deny] [--upstream-timeout MS]
        [--no-deny] [--admin] [--log]
        [--latency MS] [--bandwidth BYTES_PER_SEC] [--drop-after BYTES] [--error-rate F] [--seed N]
        [--match REGEX] [--truncate-to BYTES] [--corrupt-byte-at OFFSET] [--ignore-range]
@@ -38,6 +43,10 @@ async function main(): Promise<void> {
       options: {
         root: { type: 'string' },
         bucket: { type: 'string', multiple: true },
+        proxy: { type: 'string' },
+        upstream: { type: 'string', multiple: true },
+        'proxy-deny': { type: 'boolean' },
+        'upstream-timeout': { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
         'no-deny': { type: 'boolean' },
@@ -71,11 +80,19 @@ async function main(): Promise<void> {
   }
 
   const buckets: Record<string, string> = { 'laion-fmri': resolve(v.root ?? 'demo-data/laion-fmri') };
-  if (v.bucket && v.root === undefined) delete buckets['laion-fmri'];
+  const others = v.bucket !== undefined || v.proxy !== undefined || v.upstream !== undefined;
+  if (others && v.root === undefined) delete buckets['laion-fmri'];
   for (const spec of v.bucket ?? []) {
     const eq = spec.indexOf('=');
     if (eq <= 0) fail(`--bucket wants NAME=DIR, got '${spec}'`);
     buckets[spec.slice(0, eq)] = resolve(spec.slice(eq + 1));
+  }
+  const upstreams: Record<string, string> = {};
+  if (v.proxy !== undefined) upstreams['laion-fmri'] = v.proxy;
+  for (const spec of v.upstream ?? []) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) fail(`--upstream wants NAME=URL, got '${spec}'`);
+    upstreams[spec.slice(0, eq)] = spec.slice(eq + 1);
   }
 
   const rawFaults: Record<string, unknown> = {
@@ -107,6 +124,9 @@ async function main(): Promise<void> {
   try {
     server = await startBucketServer({
       buckets,
+      upstreams,
+      upstreamDeny: v['proxy-deny'] ? 'laion-fmri' : [],
+      upstreamTimeoutMs: num('upstream-timeout', v['upstream-timeout']),
       host,
       port: num('port', v.port) ?? 9000,
       deny: v['no-deny'] ? [] : 'laion-fmri',
@@ -119,6 +139,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   for (const [name, dir] of Object.entries(buckets)) console.log(`${server.url}/${name}  <-  ${dir}`);
+  for (const [name, url] of Object.entries(upstreams)) console.log(`${server.url}/${name}  <-  ${url} (proxy${v['proxy-deny'] ? ', deny rules on' : ''})`);
   if (v['no-deny']) console.log('bucket policy: off (--no-deny)');
   if (hasFaults) console.log(`faults: ${JSON.stringify(faults)}`);
   if (v.admin) console.log(`admin: ${server.url}/__admin/stats, /__admin/stats/reset (POST), /__admin/faults (PUT JSON)`);

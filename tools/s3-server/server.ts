@@ -4,9 +4,10 @@
  * which has the same key tree) to the browser app the way AWS S3 serves the
  * real bucket: path-style URLs `http://127.0.0.1:9000/<bucket>/<key>`,
  * ListObjectsV2, GET/HEAD with single ranges and conditional headers, the
- * bucket policy's 403s, CORS for any origin, S3 XML errors. Node standard
- * library only. Optional fault injection and /__admin endpoints let tests
- * steer a running server.
+ * bucket policy's 403s, CORS for any origin, S3 XML errors. A bucket can also
+ * be an upstream S3 endpoint that is proxied with CORS added (proxy.ts).
+ * Node standard library only. Optional fault injection and /__admin endpoints
+ * let tests steer a running server.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,7 @@ import { Exchange, StatsRecorder } from './exchange.ts';
 import { FaultState, parseFaults } from './faults.ts';
 import { handleListV1, handleListV2 } from './listing.ts';
 import { handleObject } from './object.ts';
+import { parseUpstream, proxyBucket, proxyObject, UpstreamPool, type ProxyDeps, type Upstream } from './proxy.ts';
 import type { BucketServer, BucketServerOptions, Faults } from './types.ts';
 import { el, S3_NS, XML_DECL } from './xml.ts';
 
@@ -30,6 +32,8 @@ const ADMIN_BODY_LIMIT = 64 * 1024;
 
 interface Context {
   buckets: Map<string, string>;
+  upstreams: Map<string, Upstream>;
+  proxy: ProxyDeps;
   deny: DenyPolicy;
   faults: FaultState;
   etags: EtagCache;
@@ -39,9 +43,10 @@ interface Context {
 }
 
 /** Splits a raw request target into its path segments (still encoded) and its query. */
-function splitTarget(url: string): { path: string; query: URLSearchParams } {
+function splitTarget(url: string): { path: string; rawQuery: string; query: URLSearchParams } {
   const q = url.indexOf('?');
-  return { path: q < 0 ? url : url.slice(0, q), query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)) };
+  const rawQuery = q < 0 ? '' : url.slice(q + 1);
+  return { path: q < 0 ? url : url.slice(0, q), rawQuery, query: new URLSearchParams(rawQuery) };
 }
 
 function preflight(ex: Exchange, ctx: Context, isAdmin: boolean): void {
@@ -112,7 +117,7 @@ async function handleAdmin(ex: Exchange, ctx: Context, path: string): Promise<vo
 
 async function route(ex: Exchange, ctx: Context): Promise<void> {
   const req = ex.req;
-  const { path, query } = splitTarget(req.url ?? '/');
+  const { path, rawQuery, query } = splitTarget(req.url ?? '/');
   const isAdmin = path === '/__admin' || path.startsWith('/__admin/');
   if (req.method === 'OPTIONS') return preflight(ex, ctx, isAdmin);
   if (isAdmin && ctx.admin) return handleAdmin(ex, ctx, path);
@@ -132,10 +137,12 @@ async function route(ex: Exchange, ctx: Context): Promise<void> {
   const isRead = req.method === 'GET' || req.method === 'HEAD';
   if (bucket === '') {
     if (!isRead) return methodNotAllowed(ex, 'SERVICE');
-    const list = [...ctx.buckets.keys()].map((b) => `<Bucket>${el('Name', b)}${el('CreationDate', '2026-01-01T00:00:00.000Z')}</Bucket>`).join('');
+    const list = [...ctx.buckets.keys(), ...ctx.upstreams.keys()].sort().map((b) => `<Bucket>${el('Name', b)}${el('CreationDate', '2026-01-01T00:00:00.000Z')}</Bucket>`).join('');
     return ex.sendXml(200, `${XML_DECL}<ListAllMyBucketsResult xmlns="${S3_NS}"><Owner>${el('ID', 'dev')}</Owner><Buckets>${list}</Buckets></ListAllMyBucketsResult>`);
   }
   if (!isRead) return methodNotAllowed(ex, key === '' ? 'BUCKET' : 'OBJECT');
+  const upstream = ctx.upstreams.get(bucket);
+  if (upstream !== undefined) return key !== '' ? proxyObject(ex, upstream, key, ctx.proxy) : proxyBucket(ex, upstream, rawQuery, query, ctx.proxy);
   const root = ctx.buckets.get(bucket);
   if (root === undefined) return ex.error(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
 
@@ -150,19 +157,35 @@ async function route(ex: Exchange, ctx: Context): Promise<void> {
 }
 
 export async function startBucketServer(opts: BucketServerOptions): Promise<BucketServer> {
-  const buckets = new Map<string, string>();
-  for (const [name, dir] of Object.entries(opts.buckets)) {
+  const validName = (name: string): void => {
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw new Error(`invalid bucket name: ${name}`);
+  };
+  const buckets = new Map<string, string>();
+  for (const [name, dir] of Object.entries(opts.buckets ?? {})) {
+    validName(name);
     const root = resolve(dir);
     if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`bucket ${name}: ${root} is not a folder`);
     buckets.set(name, root);
   }
+  const upstreams = new Map<string, Upstream>();
+  for (const [name, url] of Object.entries(opts.upstreams ?? {})) {
+    validName(name);
+    if (buckets.has(name)) throw new Error(`bucket ${name} is both a local folder and an upstream`);
+    upstreams.set(name, parseUpstream(url));
+  }
+  const timeoutMs = opts.upstreamTimeoutMs ?? 30_000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new Error(`upstreamTimeoutMs must be > 0, got ${timeoutMs}`);
+  const faults = new FaultState(opts.faults ?? null);
+  const stats = new StatsRecorder();
+  const pool = new UpstreamPool();
   const ctx: Context = {
     buckets,
+    upstreams,
+    proxy: { faults, stats, pool, timeoutMs, deny: new DenyPolicy(opts.upstreamDeny ?? []) },
     deny: new DenyPolicy(opts.deny),
-    faults: new FaultState(opts.faults ?? null),
+    faults,
     etags: new EtagCache(),
-    stats: new StatsRecorder(),
+    stats,
     admin: opts.admin ?? false,
     log: opts.log,
   };
@@ -204,6 +227,7 @@ export async function startBucketServer(opts: BucketServerOptions): Promise<Buck
       new Promise<void>((resolveClose) => {
         server.close(() => resolveClose());
         server.closeAllConnections();
+        pool.destroy();
       }),
     setFaults: (f) => ctx.faults.set(f),
     stats: () => ctx.stats.snapshot(),

@@ -71,12 +71,24 @@ export interface ServerStats {
 
 export interface BucketServerOptions {
   /** Bucket name -> root folder. The CLI default is { 'laion-fmri': 'demo-data/laion-fmri' }. */
-  buckets: Record<string, string>;
+  buckets?: Record<string, string>;
+  /**
+   * Bucket name -> upstream bucket base URL, virtual-host style
+   * (`https://laion-fmri.s3.us-west-2.amazonaws.com`) or path style
+   * (`http://127.0.0.1:9001/laion-fmri`). Such a bucket is proxied: anonymous
+   * GET/HEAD of objects and bucket-level GETs are forwarded, with CORS added.
+   * A name is either a local bucket or an upstream, not both.
+   */
+  upstreams?: Record<string, string>;
+  /** Deny rules the proxy itself applies to upstream buckets. Default [] (the upstream enforces its own policy). */
+  upstreamDeny?: DenyRule[] | 'laion-fmri';
+  /** Milliseconds to wait for an upstream's response headers before answering 502 (default 30000). */
+  upstreamTimeoutMs?: number;
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 9000; 0 = any free port. */
   port?: number;
-  /** Default 'laion-fmri' (the real bucket policy); [] disables denial. */
+  /** Local buckets' policy. Default 'laion-fmri' (the real bucket policy); [] disables denial. */
   deny?: DenyRule[] | 'laion-fmri';
   /** Off by default. */
   faults?: Faults;

@@ -204,7 +204,7 @@ export class S3Client {
             : `Could not read ${what}: the browser refused or lost the connection to ${new URL(url).origin}. Either the server is unreachable, or it does not allow cross-origin (CORS) reads from this page.`,
           {
             cause: e,
-            hint: 'Check the address. To browse a copy that cannot be read from the page, serve it with the dev server (npm run bucket -- --root <folder>) or point the app at a mirror or proxy that allows CORS.',
+            hint: 'Check the address. If the bucket does not allow reads from web pages, run the dev server as a proxy (npm run bucket -- --proxy <bucket URL>) or serve a local copy (npm run bucket -- --root <folder>), then use http://127.0.0.1:9000/laion-fmri as a custom endpoint.',
           },
         );
       }
