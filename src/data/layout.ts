@@ -159,6 +159,27 @@ export function parseRoiKey(key: string): RoiFileRef | null {
   return ref;
 }
 
+// ---------------------------------------------------------------- FreeSurfer
+
+export type FsHemi = 'lh' | 'rh';
+/** recon-all output tree (bucket-layout.md §2): `{sub}/{mri,surf,label,stats}/...`. */
+export const freesurferKeys = {
+  subjectDir: (sub: string) => `${FREESURFER_PREFIX}${sub}/`,
+  /** Binary triangle surface, e.g. `surf/lh.white`, `surf/rh.pial`. */
+  surface: (sub: string, hemi: FsHemi, name: 'white' | 'pial' | 'inflated' | 'sphere' | 'sphere.reg') =>
+    `${FREESURFER_PREFIX}${sub}/surf/${hemi}.${name}`,
+};
+
+// ---------------------------------------------------------------- localizers
+
+/** `derivatives/localizers/{sub}/{ses}/func/…` (bucket-layout.md §2); task `oloc` is public even from ses-31. */
+export const localizerKeys = {
+  volume: (sub: string, ses: string, task: string, contrast: string, stat: 'z' | 'effect') =>
+    `${LOCALIZER_PREFIX}${sub}/${ses}/func/${sub}_${ses}_task-${task}_space-T1w_res-1pt5_contrast-${contrast}_stat-${stat}_statmap.nii.gz`,
+  surface: (sub: string, ses: string, task: string, hemi: 'L' | 'R', contrast: string, stat: 'z' | 'effect') =>
+    `${LOCALIZER_PREFIX}${sub}/${ses}/func/${sub}_${ses}_task-${task}_hemi-${hemi}_space-fsnative_contrast-${contrast}_stat-${stat}_statmap.func.gii`,
+};
+
 // ---------------------------------------------------------------- stimuli
 
 export const stimuliKeys = {
