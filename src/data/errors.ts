@@ -16,7 +16,10 @@ export type DataErrorKind =
   | 'malformed'
   | 'corrupt'
   | 'aborted'
-  | 'changed';
+  | 'changed'
+  | 'quota'
+  | 'too-large'
+  | 'mismatch';
 
 export class DataError extends Error {
   readonly kind: DataErrorKind;

@@ -63,6 +63,7 @@ test('a held-out session explains the 403, and the app keeps working', async ({ 
   const alert = page.getByTestId('session-detail').getByRole('alert');
   await expect(alert).toContainText('held-out session');
   await expect(alert).toContainText('sub-01_ses-31_task-images_desc-SingletrialBetas_trials.tsv');
+  await expect(alert.getByRole('button', { name: 'Retry' })).toHaveCount(0); // a 403 does not pass by retrying
   await page.locator('[data-session=ses-02]').click();
   await expect(page.getByTestId('trial-count')).toHaveText(/^\d+$/);
   await expect(page.getByTestId('session-detail')).toContainText('session, run, beta_index, label');

@@ -2,6 +2,7 @@ import { useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { formatBytes } from '../../data/errors.ts';
 import { INVENTORY_AREAS, type InventoryArea, type InventoryEntry } from '../../data/discovery.ts';
+import { LockIcon } from '../common/icons.tsx';
 
 const ROW_HEIGHT = 30;
 
@@ -41,7 +42,7 @@ export function FileInventory({ entries, subject }: { entries: InventoryEntry[];
             </button>
           ))}
         </div>
-        <input type="search" placeholder="Filter by name (e.g. Noiseceiling, ses-02, FFA)" value={text} onChange={(e) => setText(e.target.value)} aria-label="Filter files" />
+        <input type="search" placeholder="Filter: Noiseceiling, ses-02, FFA…" value={text} onChange={(e) => setText(e.target.value)} aria-label="Filter files" />
         <span className="inventory-summary" data-testid="inventory-summary">
           {rows.length.toLocaleString('en')} files · {formatBytes(shownBytes)}
         </span>
@@ -71,7 +72,7 @@ export function FileInventory({ entries, subject }: { entries: InventoryEntry[];
                     title={e.heldOut ? `${e.key}\nHeld out: listed, but reads are denied.` : e.key}
                   >
                     <span role="cell" className="key">
-                      {e.heldOut && '🔒 '}
+                      {e.heldOut && <LockIcon title="held out" />}
                       {e.key.slice(e.key.indexOf(subject) + subject.length + 1)}
                     </span>
                     <span role="cell">{e.session ?? ''}</span>

@@ -6,6 +6,7 @@ import { useInventory, useRois, useSessions, useTrialCount } from '../../state/q
 import { useSelection, type SubjectTab } from '../../state/selection.ts';
 import { ErrorNotice, Spinner } from '../common/ErrorNotice.tsx';
 import { FileInventory } from './FileInventory.tsx';
+import { LockIcon } from '../common/icons.tsx';
 
 const TABS: Array<{ id: SubjectTab; label: string }> = [
   { id: 'overview', label: 'Sessions & ROIs' },
@@ -77,7 +78,7 @@ function SessionsCard({ subject, inventory }: { subject: string; inventory?: Inv
           </ul>
           {sessions.data.some((s) => s.heldOut) && (
             <p className="legend">
-              <span aria-hidden="true">🔒</span> Held out: listed by the bucket, but not public (reads are denied).
+              <LockIcon /> Held out: listed by the bucket, but not public (reads are denied).
             </p>
           )}
           {selected && sessions.data.some((s) => s.id === selected) && <SessionDetail subject={subject} session={selected} inventory={inventory} />}
@@ -104,7 +105,7 @@ function SessionChip({ session, betasSize, selected, onSelect }: { session: Sess
         title={session.heldOut ? `${session.id} is held out of the public release` : `${session.id}: single-trial betas ${betasSize ? formatBytes(betasSize) : ''}`}
       >
         <span className="session-id">
-          {session.heldOut && <span aria-label="held out">🔒 </span>}
+          {session.heldOut && <LockIcon title="held out" />}
           {session.id}
         </span>
         <span className="session-meta">{session.heldOut ? 'held out' : betasSize !== undefined ? `betas ${formatBytes(betasSize)}` : 'no betas file'}</span>
