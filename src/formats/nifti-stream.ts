@@ -1,0 +1,219 @@
+/**
+ * NIfTI over a byte stream: header first, then volume by volume, so memory
+ * stays at one volume however large the file. Pure web streams (no fetch):
+ * the caller supplies the (possibly gzip-compressed) byte stream.
+ */
+import { headerSizeFromMagic, isGzip, NiftiFormatError, parseNiftiHeader, bytesPerVolume, volumeCount, type NiftiHeader } from './nifti.ts';
+
+/** Reads exact byte counts from a stream of chunks, tracking the position. */
+export class StreamCursor {
+  private reader: ReadableStreamDefaultReader<Uint8Array>;
+  private chunk: Uint8Array = new Uint8Array(0);
+  private offset = 0;
+  /** Bytes consumed so far. */
+  position = 0;
+  private done = false;
+  private readonly mapError?: (e: unknown) => Error;
+
+  /** `mapError` turns a failure of the underlying stream (e.g. a gzip error) into a readable one. */
+  constructor(stream: ReadableStream<Uint8Array>, mapError?: (e: unknown) => Error) {
+    this.reader = stream.getReader();
+    this.mapError = mapError;
+  }
+
+  private async fill(): Promise<boolean> {
+    while (this.offset >= this.chunk.length) {
+      if (this.done) return false;
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await this.reader.read();
+      } catch (e) {
+        this.done = true;
+        throw this.mapError ? this.mapError(e) : e;
+      }
+      const { value, done } = r;
+      if (done) {
+        this.done = true;
+        return false;
+      }
+      this.chunk = value;
+      this.offset = 0;
+    }
+    return true;
+  }
+
+  /**
+   * Copies the next `n` bytes into `into` (or a new buffer). Returns the
+   * number of bytes copied, less than `n` only at the end of the stream.
+   */
+  async readInto(into: Uint8Array, n = into.length): Promise<number> {
+    let got = 0;
+    while (got < n) {
+      if (!(await this.fill())) break;
+      const take = Math.min(n - got, this.chunk.length - this.offset);
+      into.set(this.chunk.subarray(this.offset, this.offset + take), got);
+      this.offset += take;
+      got += take;
+    }
+    this.position += got;
+    return got;
+  }
+
+  async skip(n: number): Promise<number> {
+    let skipped = 0;
+    while (skipped < n) {
+      if (!(await this.fill())) break;
+      const take = Math.min(n - skipped, this.chunk.length - this.offset);
+      this.offset += take;
+      skipped += take;
+    }
+    this.position += skipped;
+    return skipped;
+  }
+
+  /** True when no byte is left. */
+  async atEnd(): Promise<boolean> {
+    return !(await this.fill());
+  }
+
+  async cancel(reason?: unknown): Promise<void> {
+    this.done = true;
+    await this.reader.cancel(reason).catch(() => undefined);
+  }
+}
+
+/**
+ * Turns a DecompressionStream failure into a sentence naming the file. Other
+ * failures (an aborted or dropped download) are returned unchanged: they are
+ * not the file's fault.
+ */
+export function describeGzipError(fileName: string, e: unknown): Error {
+  if (!(e instanceof Error)) return new Error(String(e));
+  if (e.name === 'AbortError' || e instanceof NiftiFormatError) return e;
+  const msg = e.message;
+  if (/truncated|unexpected end/i.test(msg)) return new NiftiFormatError(fileName, 'the gzip data is truncated (the file ends early; the download or the upload was cut).');
+  if (/junk|trailing/i.test(msg)) return new NiftiFormatError(fileName, 'unexpected data after the end of the gzip stream (a multi-member gzip file, or garbage appended).');
+  if (/incorrect data check|crc|checksum|length check/i.test(msg)) return new NiftiFormatError(fileName, 'the gzip checksum does not match: the file is corrupt.');
+  if (/compress|deflate|inflate|zlib|header|invalid/i.test(msg)) return new NiftiFormatError(fileName, `the gzip data is corrupt (${msg}).`);
+  return e;
+}
+
+/**
+ * Gunzips a stream when it starts with the gzip magic, passes it through
+ * otherwise (plain `.nii`). Read it with a StreamCursor given
+ * `describeGzipError` so decompression errors name the file.
+ */
+export async function maybeGunzip(stream: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
+  const source = stream.getReader();
+  const first = await source.read();
+  if (first.done || !isGzip(first.value)) {
+    return new ReadableStream<Uint8Array>({
+      start(c) {
+        if (first.done) c.close();
+        else c.enqueue(first.value);
+      },
+      async pull(c) {
+        const { value, done } = await source.read();
+        if (done) c.close();
+        else c.enqueue(value);
+      },
+      cancel(reason) {
+        return source.cancel(reason);
+      },
+    });
+  }
+  // The source is pumped by hand rather than with pipeThrough: a cancel must
+  // reach the source (stop the download) at once, and some runtimes (Node 20)
+  // leave a piped DecompressionStream waiting on a write that never completes.
+  // Back-pressure holds: each write waits until the inflater takes the chunk.
+  const ds = new DecompressionStream('gzip');
+  const writer = ds.writable.getWriter() as WritableStreamDefaultWriter<Uint8Array>;
+  const inflated = ds.readable.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+  let sourceError: unknown = null;
+  let stopped = false;
+  void (async () => {
+    try {
+      await writer.write(first.value);
+      for (;;) {
+        const { value, done } = await source.read();
+        if (stopped) return;
+        if (done) return void (await writer.close());
+        await writer.write(value);
+      }
+    } catch (e) {
+      if (stopped) return;
+      sourceError ??= e;
+      await writer.abort(e).catch(() => undefined);
+    }
+  })();
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      try {
+        const { value, done } = await inflated.read();
+        if (done) c.close();
+        else c.enqueue(value);
+      } catch (e) {
+        // A failed download surfaces as itself, not as a gzip error.
+        throw sourceError ?? e;
+      }
+    },
+    async cancel(reason) {
+      stopped = true;
+      await Promise.allSettled([source.cancel(reason), inflated.cancel(reason), writer.abort(reason)]);
+    },
+  });
+}
+
+/** Reads the header from a decompressed stream; leaves the cursor at byte `headerSize`. */
+export async function readHeaderFromCursor(cursor: StreamCursor, fileName: string): Promise<{ header: NiftiHeader; headerBytes: Uint8Array }> {
+  const magic = new Uint8Array(4);
+  if ((await cursor.readInto(magic)) < 4) throw new NiftiFormatError(fileName, 'the file is empty or too short to hold a NIfTI header.');
+  const size = headerSizeFromMagic(new DataView(magic.buffer));
+  if (size === null) throw new NiftiFormatError(fileName, 'not a NIfTI file (the header does not start with sizeof_hdr 348 or 540).');
+  const headerBytes = new Uint8Array(size);
+  headerBytes.set(magic);
+  const got = await cursor.readInto(headerBytes.subarray(4), size - 4);
+  if (got < size - 4) throw new NiftiFormatError(fileName, `the file ends inside its ${size}-byte NIfTI header.`);
+  return { header: parseNiftiHeader(headerBytes.buffer, fileName), headerBytes };
+}
+
+export interface VolumeChunk {
+  /** Volume index along the 4th axis (0 for a 3-D image). */
+  index: number;
+  /** Raw voxel bytes of that volume, file order. Reused between iterations: copy what you keep. */
+  raw: Uint8Array;
+}
+
+/**
+ * Yields the volumes of a NIfTI stream one at a time (raw bytes, buffer
+ * reused). Throws NiftiFormatError if the stream ends before the last volume.
+ * `maxVolumes` stops early (the rest of the stream is cancelled).
+ */
+export async function* iterateVolumes(
+  decompressed: ReadableStream<Uint8Array>,
+  fileName: string,
+  opts: { onHeader?: (h: NiftiHeader) => void; maxVolumes?: number } = {},
+): AsyncGenerator<VolumeChunk, NiftiHeader> {
+  const cursor = new StreamCursor(decompressed, (e) => describeGzipError(fileName, e));
+  try {
+    const { header } = await readHeaderFromCursor(cursor, fileName);
+    opts.onHeader?.(header);
+    const skip = header.voxOffset - cursor.position;
+    if ((await cursor.skip(skip)) < skip) throw new NiftiFormatError(fileName, 'the file ends before its voxel data starts (vox_offset).');
+    const n = Math.min(volumeCount(header), opts.maxVolumes ?? Infinity);
+    const raw = new Uint8Array(bytesPerVolume(header));
+    for (let t = 0; t < n; t++) {
+      const got = await cursor.readInto(raw);
+      if (got < raw.length) {
+        throw new NiftiFormatError(
+          fileName,
+          `the file is truncated: volume ${t + 1} of ${volumeCount(header)} has ${got} of ${raw.length} bytes (dims [${header.dims.join(', ')}]).`,
+        );
+      }
+      yield { index: t, raw };
+    }
+    return header;
+  } finally {
+    await cursor.cancel();
+  }
+}

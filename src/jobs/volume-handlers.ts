@@ -1,0 +1,53 @@
+/** Worker-side implementation of VolumeApi. */
+import { S3Client } from '../data/s3/client.ts';
+import { loadRemoteVolume, readRemoteHeader } from '../data/remote-nifti.ts';
+import { OpfsStore, opfsAvailable } from '../cache/opfs-store.ts';
+import type { NiftiHeader } from '../formats/nifti.ts';
+import type { Handlers } from './rpc.ts';
+import type { LoadedVolume, VolumeApi } from './volume-api.ts';
+
+const clients = new Map<string, S3Client>();
+function client(endpoint: string): S3Client {
+  let c = clients.get(endpoint);
+  if (!c) clients.set(endpoint, (c = new S3Client(endpoint)));
+  return c;
+}
+
+let store: Promise<OpfsStore | null> | null = null;
+function getStore(): Promise<OpfsStore | null> {
+  store ??= opfsAvailable() ? OpfsStore.open().catch(() => null) : Promise.resolve(null);
+  return store;
+}
+
+const KIND = 'volume-f32';
+
+export const volumeHandlers: Handlers<VolumeApi> = {
+  async loadVolume(args, ctx) {
+    const t0 = performance.now();
+    const useCache = args.cache !== false && args.etag !== '';
+    const s = useCache ? await getStore() : null;
+    const id = s ? await OpfsStore.entryId(KIND, args.endpoint, args.key, args.etag) : '';
+    if (s) {
+      const hit = await s.get(id);
+      if (hit) {
+        const data = new Float32Array(await hit.file.arrayBuffer());
+        ctx.transfer(data.buffer);
+        return { key: args.key, header: hit.meta.info as NiftiHeader, data, source: 'cache', bytesFetched: 0, ms: performance.now() - t0 } satisfies LoadedVolume;
+      }
+    }
+    const vol = await loadRemoteVolume(client(args.endpoint), args.key, { signal: ctx.signal, onProgress: ctx.progress, expectedSize: args.expectedSize });
+    let cacheWarning: string | undefined;
+    if (s) {
+      try {
+        await s.put({ id, kind: KIND, endpoint: args.endpoint, key: args.key, etag: args.etag, info: vol.header }, new Uint8Array(vol.data.buffer, vol.data.byteOffset, vol.data.byteLength));
+      } catch (e) {
+        cacheWarning = e instanceof Error ? e.message : String(e);
+      }
+    }
+    ctx.transfer(vol.data.buffer);
+    return { key: args.key, header: vol.header, data: vol.data, source: 'network', bytesFetched: vol.bytesFetched, ms: performance.now() - t0, cacheWarning };
+  },
+  async readHeader(args, ctx) {
+    return readRemoteHeader(client(args.endpoint), args.key, ctx.signal);
+  },
+};
