@@ -4,6 +4,7 @@ import { SourcePicker } from '../views/source/SourcePicker.tsx';
 import { SubjectList } from '../views/subjects/SubjectList.tsx';
 import { SubjectOverview } from '../views/subjects/SubjectOverview.tsx';
 import { ErrorNotice, Spinner } from '../views/common/ErrorNotice.tsx';
+import { ProgressTray } from '../views/common/ProgressTray.tsx';
 import { useProbe, useSubjects } from '../state/queries.ts';
 import { useSelection } from '../state/selection.ts';
 import { useUrlBinding, type UrlRestoreReport } from '../state/urlState.ts';
@@ -44,12 +45,13 @@ function Shell({ restore }: { restore: UrlRestoreReport }) {
       )}
       <div className="layout">
         <aside className="sidebar">
-          <SubjectList enabled={probe.isSuccess} />
+          <SubjectList enabled={!probe.isError} />
         </aside>
         <main className="main">
           <MainPanel subject={subject} />
         </main>
       </div>
+      <ProgressTray />
     </div>
   );
 }
@@ -57,7 +59,8 @@ function Shell({ restore }: { restore: UrlRestoreReport }) {
 function MainPanel({ subject }: { subject: string | null }) {
   const probe = useProbe();
   const source = useSelection((s) => s.source);
-  if (probe.isPending) return <Spinner label={`Connecting to ${source.endpoint}…`} />;
+  // A subject named by the link starts loading at once, in parallel with the probe.
+  if (probe.isPending && !subject) return <Spinner label={`Connecting to ${source.endpoint}…`} />;
   if (probe.isError) {
     return (
       <div className="welcome">
@@ -82,7 +85,7 @@ function MainPanel({ subject }: { subject: string | null }) {
       </div>
     );
   }
-  if (!probe.data.looksLikeLaionFmri) {
+  if (probe.isSuccess && !probe.data.looksLikeLaionFmri) {
     return (
       <div className="notice notice-warn" role="alert">
         {source.endpoint} is an S3 bucket, but it has none of the LAION-fMRI folders (derivatives/glmsingle-tedana, rois, anatomical, freesurfer). Top level:{' '}

@@ -7,7 +7,7 @@
 import { DataError } from './errors.ts';
 import type { S3Client } from './s3/client.ts';
 import { decodeVoxels, NiftiFormatError, bytesPerVolume, volumeCount, type NiftiHeader } from '../formats/nifti.ts';
-import { describeGzipError, maybeGunzip, readHeaderFromCursor, StreamCursor } from '../formats/nifti-stream.ts';
+import { describeGzipError, drainToEnd, maybeGunzip, readHeaderFromCursor, StreamCursor } from '../formats/nifti-stream.ts';
 
 /** Enough compressed bytes for any NIfTI header plus extensions we skip. */
 export const HEADER_RANGE_BYTES = 65_536;
@@ -118,6 +118,9 @@ export async function loadRemoteVolume(
       report();
       if (got < n) throw new NiftiFormatError(name, `the file is truncated: the image needs ${volBytes} bytes after the header, it has ${o + got}.`);
     }
+    // Reading the last volume? Then read to the end so the gzip checksum is verified:
+    // a corrupt file must fail here, not be cached as whole.
+    if (index === volumeCount(header) - 1) await drainToEnd(cursor);
     report(true);
     return { header, data: decodeVoxels(raw, header), bytesFetched: fetched };
   } catch (e) {

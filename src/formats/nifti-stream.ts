@@ -164,6 +164,11 @@ export async function maybeGunzip(stream: ReadableStream<Uint8Array>): Promise<R
   });
 }
 
+/** Reads (and discards) the rest of a stream, so the inflater verifies the gzip trailer. */
+export async function drainToEnd(cursor: StreamCursor): Promise<void> {
+  while (!(await cursor.atEnd())) await cursor.skip(1 << 20);
+}
+
 /** Reads the header from a decompressed stream; leaves the cursor at byte `headerSize`. */
 export async function readHeaderFromCursor(cursor: StreamCursor, fileName: string): Promise<{ header: NiftiHeader; headerBytes: Uint8Array }> {
   const magic = new Uint8Array(4);
@@ -212,6 +217,9 @@ export async function* iterateVolumes(
       }
       yield { index: t, raw };
     }
+    // The gzip CRC and length are checked only when the trailer is read: a reader
+    // that stopped at the last voxel would take a corrupt file for a whole one.
+    if (n === volumeCount(header)) await drainToEnd(cursor);
     return header;
   } finally {
     await cursor.cancel();

@@ -24,3 +24,8 @@ export function loadVolume(args: LoadVolumeArgs, opts: CallOptions<LoadProgress>
 export function readHeader(endpoint: string, key: string, signal?: AbortSignal) {
   return worker().call('readHeader', { endpoint, key }, { signal });
 }
+
+/** Starts the workers ahead of the first request (their module load overlaps the listings). */
+export function prewarmVolumeWorkers(): void {
+  worker();
+}

@@ -3,9 +3,9 @@
  * endpoint and the parameters, so switching sources never mixes results.
  */
 import { useMemo } from 'react';
-import { useQuery } from '@tanstack/react-query';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import { S3Client } from '../data/s3/client.ts';
-import { discoverRois, discoverSessions, discoverSubjects, INVENTORY_AREAS, listInventory, type InventoryEntry } from '../data/discovery.ts';
+import { discoverRois, discoverSessions, discoverSubjects, INVENTORY_AREAS, listInventory, type InventoryArea } from '../data/discovery.ts';
 import { probeBucket } from '../data/probe.ts';
 import { useSelection } from './selection.ts';
 import { glmKeys } from '../data/layout.ts';
@@ -56,17 +56,36 @@ export function useRois(subject: string | null) {
   return useQuery({ queryKey: ['rois', endpoint, subject], queryFn: ({ signal }) => discoverRois(client(), subject!, signal), enabled: subject !== null, retry: false });
 }
 
-export function useInventory(subject: string | null) {
-  const { endpoint, client } = useClient();
-  return useQuery({
-    queryKey: ['inventory', endpoint, subject],
-    queryFn: async ({ signal }): Promise<InventoryEntry[]> => {
-      const parts = await Promise.all(INVENTORY_AREAS.map((a) => listInventory(client(), subject!, a.area, signal)));
-      return parts.flat();
-    },
+function areaQuery(endpoint: string, client: () => S3Client, subject: string | null, area: InventoryArea) {
+  return {
+    queryKey: ['listing', endpoint, subject, area],
+    queryFn: ({ signal }: { signal: AbortSignal }) => listInventory(client(), subject!, area, signal),
     enabled: subject !== null,
     retry: false,
+  };
+}
+
+/** Listings of some folders of a subject (each folder is its own query, shared by every view). */
+export function useAreaListings(subject: string | null, areas: readonly InventoryArea[]) {
+  const { endpoint, client } = useClient();
+  return useQueries({
+    queries: areas.map((a) => areaQuery(endpoint, client, subject, a)),
+    combine: (results) => ({
+      data: results.every((r) => r.isSuccess) ? results.flatMap((r) => r.data!) : undefined,
+      error: results.find((r) => r.isError)?.error ?? null,
+      isPending: results.some((r) => r.isPending),
+      isError: results.some((r) => r.isError),
+      isSuccess: results.every((r) => r.isSuccess),
+      refetch: () => Promise.all(results.map((r) => r.refetch())),
+    }),
   });
+}
+
+const ALL_AREAS = INVENTORY_AREAS.map((a) => a.area);
+
+/** Every file of a subject, all folders. */
+export function useInventory(subject: string | null) {
+  return useAreaListings(subject, ALL_AREAS);
 }
 
 /** Row count of a session's trial table (one small GET). */

@@ -4,8 +4,10 @@
  * link is reported (not applied) so a link cannot redirect reads silently.
  */
 import { useEffect } from 'react';
-import { useSelection } from './selection.ts';
+import { SUBJECT_TABS, useSelection, type SubjectTab } from './selection.ts';
 import type { SourceKind } from '../app/config.ts';
+import { useViewer, viewerFromQuery, viewerToQuery } from './viewer.ts';
+import { inspectorFromQuery, inspectorToQuery, useRoiInspector } from './roi-inspector.ts';
 
 const KINDS: SourceKind[] = ['demo', 'aws', 'custom'];
 
@@ -35,7 +37,14 @@ export function applyUrl(search: string): UrlRestoreReport {
     else ignored.push(`session=${session} (not a session id)`);
   }
   const tab = q.get('tab');
-  if (tab === 'files' || tab === 'overview') useSelection.getState().setTab(tab);
+  if (tab && (SUBJECT_TABS as string[]).includes(tab)) useSelection.getState().setTab(tab as SubjectTab);
+  else if (tab) ignored.push(`tab=${tab} (unknown panel)`);
+  const viewer = viewerFromQuery(q);
+  useViewer.getState().set(viewer.patch);
+  ignored.push(...viewer.ignored);
+  const inspector = inspectorFromQuery(q);
+  useRoiInspector.getState().set(inspector.patch);
+  ignored.push(...inspector.ignored);
   return { ignored };
 }
 
@@ -46,7 +55,10 @@ export function selectionToSearch(): string {
   if (s.subject) q.set('subject', s.subject);
   if (s.session) q.set('session', s.session);
   if (s.tab !== 'overview') q.set('tab', s.tab);
-  return `?${q.toString()}`;
+  if (s.tab === 'viewer') viewerToQuery(useViewer.getState(), q);
+  if (s.tab === 'rois') inspectorToQuery(useRoiInspector.getState(), q);
+  // "," and ":" are legal in a query: keep links readable (vox=25,30,20, mask=anatomical:outline).
+  return `?${q.toString().replace(/%2C/g, ",").replace(/%3A/g, ":")}`;
 }
 
 /** Keeps the URL in step with the store (replaceState: no history spam). */
@@ -57,6 +69,7 @@ export function useUrlBinding(): void {
       if (search !== window.location.search) window.history.replaceState(null, '', `${window.location.pathname}${search}${window.location.hash}`);
     };
     write();
-    return useSelection.subscribe(write);
+    const unsubscribe = [useSelection.subscribe(write), useViewer.subscribe(write), useRoiInspector.subscribe(write)];
+    return () => unsubscribe.forEach((u) => u());
   }, []);
 }

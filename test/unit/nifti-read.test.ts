@@ -234,3 +234,38 @@ describe('streaming volumes', () => {
     expect(pulled).toBeLessThan(gz.length / 4);
   });
 });
+
+describe('the gzip trailer is always verified', () => {
+  it('rejects a large file whose CRC is wrong even though every voxel byte decoded', async () => {
+    const big = encodeNifti1({
+      dims: [40, 40, 40],
+      pixdim: [1.7778, 1.7778, 1.7778],
+      datatype: 'float32',
+      affine: LAS,
+      data: Float32Array.from({ length: 40 ** 3 }, (_, i) => (Math.sin(i) * 1000) | 0),
+    });
+    const gz = gzipSync(big);
+    gz[gz.length - 8] ^= 0x01; // CRC32, first byte of the trailer
+    // The 8-byte trailer arrives late, in its own chunk, after every voxel byte was delivered.
+    let sent = false;
+    const body = gz.slice(0, gz.length - 8);
+    const lateTrailer = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        if (!sent) {
+          c.enqueue(body);
+          sent = true;
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 30));
+        c.enqueue(gz.slice(gz.length - 8));
+        c.close();
+      },
+    });
+    let n = 0;
+    const run = async () => {
+      for await (const _ of iterateVolumes(await maybeGunzip(lateTrailer), 'big.nii.gz')) n++;
+    };
+    await expect(run()).rejects.toThrow(/big\.nii\.gz: the gzip checksum does not match/);
+    expect(n).toBe(1); // the volume itself came through; only the trailer exposes the corruption
+  });
+});

@@ -18,7 +18,7 @@ import { writeStimulusSide } from './stimuli/index.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 /** Sources whose change must rebuild the bucket. */
-const GENERATOR_SOURCES = ['tools/demo', 'tools/lib', 'src/data/layout.ts', 'src/formats'];
+const GENERATOR_SOURCES = ['tools/demo', 'tools/lib', 'src/data/layout.ts', 'src/formats/nifti-write.ts', 'src/formats/hdf5-float16.ts'];
 
 function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];

@@ -175,9 +175,13 @@ export class S3Client {
     return res.arrayBuffer();
   }
 
-  /** A whole object (small files: TSV, CSV, JSON). */
+  /**
+   * A whole object, streamed. Bypasses the browser's HTTP cache: the app keeps
+   * what it decoded in OPFS, and a cached response that arrived corrupt would
+   * otherwise be revalidated (same ETag) and served again.
+   */
   async getObject(key: string, signal?: AbortSignal): Promise<Response> {
-    return this.request(this.objectUrl(key), { method: 'GET', signal }, key, key);
+    return this.request(this.objectUrl(key), { method: 'GET', signal, cache: 'no-store' }, key, key);
   }
 
   private async request(url: string, init: RequestInit, key: string, what: string): Promise<Response> {

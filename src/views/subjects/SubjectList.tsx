@@ -13,7 +13,7 @@ export function SubjectList({ enabled }: { enabled: boolean }) {
   useEffect(() => {
     if (!ids.length) return;
     const onKey = (e: KeyboardEvent) => {
-      if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.metaKey || e.ctrlKey || e.altKey) return;
+      if (e.defaultPrevented || e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLSelectElement || e.metaKey || e.ctrlKey || e.altKey) return;
       const step = e.key === 'ArrowDown' || e.key === 'j' ? 1 : e.key === 'ArrowUp' || e.key === 'k' ? -1 : 0;
       if (!step) return;
       const i = subject ? ids.indexOf(subject) : -1;
@@ -45,7 +45,7 @@ export function SubjectList({ enabled }: { enabled: boolean }) {
         ))}
       </ul>
       <p className="kbd-hint">
-        <kbd>↑</kbd>/<kbd>↓</kbd> to switch subject
+        <kbd>j</kbd>/<kbd>k</kbd> or <kbd>↑</kbd>/<kbd>↓</kbd> to switch subject
       </p>
     </nav>
   );

@@ -3,13 +3,18 @@ import { formatBytes } from '../../data/errors.ts';
 import { glmKeys } from '../../data/layout.ts';
 import type { InventoryEntry, RoiCategory, SessionInfo } from '../../data/discovery.ts';
 import { useInventory, useRois, useSessions, useTrialCount } from '../../state/queries.ts';
+import { useNiftiHeader } from '../../state/volumes.ts';
 import { useSelection, type SubjectTab } from '../../state/selection.ts';
 import { ErrorNotice, Spinner } from '../common/ErrorNotice.tsx';
 import { FileInventory } from './FileInventory.tsx';
 import { LockIcon } from '../common/icons.tsx';
+import { BrainViewerPanel } from '../viewer/BrainViewerPanel.tsx';
+import { RoiInspector } from '../rois/RoiInspector.tsx';
 
 const TABS: Array<{ id: SubjectTab; label: string }> = [
   { id: 'overview', label: 'Sessions & ROIs' },
+  { id: 'viewer', label: 'Brain viewer' },
+  { id: 'rois', label: 'ROI inspector' },
   { id: 'files', label: 'Files' },
 ];
 
@@ -21,7 +26,7 @@ export function SubjectOverview({ subject }: { subject: string }) {
     <section className="subject-page" aria-labelledby="subject-title">
       <header className="subject-header">
         <h1 id="subject-title">{subject}</h1>
-        {inventory.isSuccess && (
+        {inventory.data && (
           <span className="subject-stats">
             {inventory.data.length.toLocaleString('en')} files · {formatBytes(inventory.data.reduce((a, e) => a + e.size, 0))}
           </span>
@@ -39,12 +44,16 @@ export function SubjectOverview({ subject }: { subject: string }) {
           <SessionsCard subject={subject} inventory={inventory.data} />
           <RoisCard subject={subject} />
         </div>
+      ) : tab === 'viewer' ? (
+        <BrainViewerPanel subject={subject} />
+      ) : tab === 'rois' ? (
+        <RoiInspector subject={subject} />
       ) : inventory.isPending ? (
         <Spinner label="Listing files…" />
       ) : inventory.isError ? (
         <ErrorNotice error={inventory.error} title="Could not list the files" onRetry={() => inventory.refetch()} />
       ) : (
-        <FileInventory entries={inventory.data} subject={subject} />
+        <FileInventory entries={inventory.data ?? []} subject={subject} />
       )}
     </section>
   );
@@ -117,6 +126,9 @@ function SessionChip({ session, betasSize, selected, onSelect }: { session: Sess
 function SessionDetail({ subject, session, inventory }: { subject: string; session: string; inventory?: InventoryEntry[] }) {
   const trials = useTrialCount(subject, session);
   const files = inventory?.filter((e) => e.session === session && e.area === 'glmsingle') ?? [];
+  const betasKey = glmKeys.betas(subject, session);
+  const betas = files.find((f) => f.key === betasKey);
+  const header = useNiftiHeader(betas && !betas.heldOut ? betasKey : null, betas?.etag);
   return (
     <div className="session-detail" data-testid="session-detail">
       <h3>
@@ -129,6 +141,17 @@ function SessionDetail({ subject, session, inventory }: { subject: string; sessi
           <strong data-testid="trial-count">{trials.data.trials}</strong> trials · columns <code>{trials.data.columns.join(', ')}</code>
         </p>
       )}
+      {header.isSuccess && (
+        <p data-testid="betas-shape">
+          Betas <strong>{header.data.header.dims.join(' × ')}</strong> {header.data.header.dtype}, {header.data.header.voxelSize.map((v) => v.toFixed(2)).join(' × ')} mm
+          <span className="muted">
+            {' '}
+            · {formatBytes(betas!.size)} compressed, ~{formatBytes(header.data.header.dims.reduce((a, b) => a * b, 1) * header.data.header.bytesPerVoxel)} raw · shape read from the
+            first {formatBytes(header.data.bytesTransferred)}
+          </span>
+        </p>
+      )}
+      {header.isError && <ErrorNotice error={header.error} compact />}
       {files.length > 0 && (
         <p className="muted">
           {files.length} files in GLMsingle, {formatBytes(files.reduce((a, e) => a + e.size, 0))}

@@ -1,0 +1,85 @@
+/**
+ * `npm run bench:viewer [-- --runs 7]`
+ *
+ * Time from navigation to the first brain drawn with a noise-ceiling overlay,
+ * in headless Chromium (SwiftShader) on the demo bucket:
+ *   cold  — a new browser context (empty OPFS, empty HTTP cache);
+ *   warm  — the same context reloaded (volumes come from OPFS).
+ * Baseline measured in the same run: the same browser fetching and inflating
+ * exactly the volume files the viewer fetched, with no app (the data floor).
+ * Prints medians and ratios; the issue's targets are 1.5 s cold, 0.5 s warm.
+ */
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium, type Page } from '@playwright/test';
+import { preview } from 'vite';
+import { startBucketServer } from '../tools/s3-server/server.ts';
+
+const REPO = resolve(import.meta.dirname, '..');
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
+const RUNS = Number(values.runs);
+
+const bucket = await startBucketServer({ buckets: { 'laion-fmri': resolve(REPO, 'demo-data/laion-fmri') }, port: 0, admin: true });
+const endpoint = `${bucket.url}/laion-fmri`;
+const outDir = resolve(REPO, 'bench/out/viewer-dist');
+execFileSync('npx', ['vite', 'build', '--outDir', outDir, '--emptyOutDir'], { cwd: REPO, env: { ...process.env, VITE_DEMO_ENDPOINT: endpoint }, stdio: 'ignore' });
+const server = await preview({ root: REPO, build: { outDir }, preview: { port: 0, strictPort: false }, logLevel: 'silent' });
+const appUrl = server.resolvedUrls!.local[0].replace(/\/$/, '');
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'] });
+
+const VIEW = '/?source=demo&subject=sub-01&tab=viewer';
+
+/** ms from navigation start to the draw that first includes the map layer. */
+async function firstMapDraw(page: Page): Promise<number> {
+  await page.waitForFunction(() => performance.getEntriesByType('mark').some((m) => m.name.startsWith('viewer:drawn:') && m.name.includes('map')), null, { timeout: 60_000 });
+  return page.evaluate(() => performance.getEntriesByType('mark').find((m) => m.name.startsWith('viewer:drawn:') && m.name.includes('map'))!.startTime);
+}
+
+/** The same files, fetched in parallel and inflated by the browser, no app. */
+async function dataFloor(page: Page, keys: string[]): Promise<number> {
+  await page.goto(`${appUrl}/favicon.svg`);
+  return page.evaluate(
+    async ({ endpoint, keys }) => {
+      const t0 = performance.now();
+      await Promise.all(
+        keys.map(async (k) => {
+          const r = await fetch(`${endpoint}/${k.split('/').map(encodeURIComponent).join('/')}`, { cache: 'no-store' });
+          const reader = r.body!.pipeThrough(new DecompressionStream('gzip')).getReader();
+          while (!(await reader.read()).done);
+        }),
+      );
+      return performance.now() - t0;
+    },
+    { endpoint, keys },
+  );
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const cold: number[] = [];
+const warm: number[] = [];
+const floor: number[] = [];
+let volumeKeys: string[] = [];
+for (let i = 0; i < RUNS; i++) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  bucket.resetStats();
+  await page.goto(`${appUrl}${VIEW}`);
+  cold.push(await firstMapDraw(page));
+  volumeKeys = Object.keys(bucket.stats().byKey).filter((k) => k.endsWith('.nii.gz'));
+  await page.waitForTimeout(500); // let the OPFS writes of late layers finish
+  await page.reload();
+  warm.push(await firstMapDraw(page));
+  floor.push(await dataFloor(page, volumeKeys));
+  await context.close();
+}
+
+const fmt = (x: number) => `${Math.round(x)} ms`;
+console.log(`viewer startup, demo bucket, ${RUNS} runs (medians), ${volumeKeys.length} volume files`);
+console.log(`  cold (network)      ${fmt(median(cold))}   target < 1500 ms   runs: ${cold.map(Math.round).join(', ')}`);
+console.log(`  warm (OPFS)         ${fmt(median(warm))}   target <  500 ms   runs: ${warm.map(Math.round).join(', ')}`);
+console.log(`  baseline: fetch + inflate the same files, no app: ${fmt(median(floor))}`);
+console.log(`  ratios: cold / baseline ${(median(cold) / median(floor)).toFixed(1)}×, warm / cold ${(median(warm) / median(cold)).toFixed(2)}×`);
+await browser.close();
+await server.close();
+await bucket.close();

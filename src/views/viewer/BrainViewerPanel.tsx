@@ -1,0 +1,135 @@
+import { useCallback, useEffect, useMemo } from 'react';
+import { mmToVoxel, voxelToMm } from '../../formats/nifti.ts';
+import { useViewer } from '../../state/viewer.ts';
+import { prewarmVolumeWorkers } from '../../jobs/volumes.ts';
+import { ErrorNotice, Spinner } from '../common/ErrorNotice.tsx';
+import { CrosshairReadout } from './CrosshairReadout.tsx';
+import { buildLayers, type RoiVolume } from './layers.ts';
+import { NiivueView } from './NiivueView.tsx';
+import { useViewerData } from './useViewerData.ts';
+import { ViewerControls } from './ViewerControls.tsx';
+
+const NO_LAYERS: never[] = [];
+
+/**
+ * The brain viewer: anatomy, brain mask, ROIs and a map (noise ceiling or
+ * R²) on NiiVue, a crosshair readout, and the layer controls. Layers appear
+ * as their files arrive; a layer whose file fails shows its error and the
+ * others keep working.
+ */
+export function BrainViewerPanel({ subject }: { subject: string }) {
+  useEffect(prewarmVolumeWorkers, []);
+  const settings = useViewer();
+  const setViewer = useViewer((s) => s.set);
+  const data = useViewerData(subject, settings);
+  const ref = data.reference.query?.data;
+
+  // ROIs are drawn once every resolved ROI has settled (one GL refresh instead of one per file).
+  const roiState = useMemo(() => {
+    const byName = new Map(data.allRois.map((r, i) => [r.name, { info: r, q: data.roiVolumes[i] }]));
+    const wanted = data.resolved.names.map((name) => byName.get(name)).filter((e) => e !== undefined);
+    const settled = wanted.every((e) => !e.q || e.q.isSuccess || e.q.isError);
+    const loaded = wanted.flatMap((e) => (e.q?.data ? [{ name: e.info.name, category: e.info.category, volume: e.q.data }] : []));
+    return { settled, loaded, key: `${settled}|${loaded.map((r) => `${r.name}:${r.volume.key}`).join('|')}` };
+  }, [data.allRois, data.roiVolumes, data.resolved.names]);
+  const roiKey = roiState.key;
+  const rois: RoiVolume[] = useMemo(() => (roiState.settled ? roiState.loaded : []), [roiKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  // The first picture waits for the anatomy and the map together (one draw, not two).
+  const settledSlot = (slot: typeof data.anatomy) => !slot || slot.missing || !slot.query || !slot.query.isPending;
+  const anatomySettled = settledSlot(data.anatomy) && settledSlot(data.map);
+
+  const built = useMemo(
+    () =>
+      buildLayers({
+        settings,
+        reference: ref,
+        anatomy: data.anatomy?.query?.data,
+        brainSource: settings.maskSource === 'anatomical' ? ref : data.r2mean.query?.data,
+        map: data.map?.query?.data,
+        dualBy: data.dual?.query?.data,
+        rois,
+      }),
+    // Settings that only the crosshair touches must not rebuild the layers.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [
+      settings.anatomy, settings.maskSource, settings.maskMode, settings.roiMode, settings.map, settings.colormap, settings.rangeMax,
+      settings.threshold, settings.dual, settings.dualBy, settings.dualFull, settings.order,
+      ref, data.anatomy?.query?.data, data.r2mean.query?.data, data.map?.query?.data, data.dual?.query?.data, rois,
+    ],
+  );
+
+  // The crosshair lives in the store (and the URL) as a voxel of the beta grid.
+  const dims = ref?.header.dims;
+  const voxel = useMemo((): [number, number, number] | null => settings.voxel ?? (dims ? [dims[0] >> 1, dims[1] >> 1, dims[2] >> 1] : null), [settings.voxel, dims]);
+  const crosshairMm = useMemo(() => (ref && voxel ? voxelToMm(ref.header.affine, voxel) : null), [ref, voxel]);
+  const onLocation = useCallback(
+    (mm: [number, number, number]) => {
+      if (!ref) return;
+      const [X, Y, Z] = ref.header.dims;
+      const v = mmToVoxel(ref.header.affine, mm).map((x) => Math.round(x)) as [number, number, number];
+      if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[0] >= X || v[1] >= Y || v[2] >= Z) return;
+      setViewer({ voxel: v });
+    },
+    [ref, setViewer],
+  );
+
+  // Keyboard: arrows/PageUp/PageDown step the crosshair; l cycles layouts. Ignored while typing.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!ref || !voxel || e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.metaKey || e.ctrlKey || e.altKey) return;
+      const step: Record<string, [number, number, number]> = {
+        ArrowLeft: [1, 0, 0], ArrowRight: [-1, 0, 0], ArrowUp: [0, 0, 1], ArrowDown: [0, 0, -1], PageUp: [0, 1, 0], PageDown: [0, -1, 0],
+      };
+      const d = step[e.key];
+      if (d) {
+        e.preventDefault();
+        const [X, Y, Z] = ref.header.dims;
+        setViewer({ voxel: [Math.min(X - 1, Math.max(0, voxel[0] + d[0])), Math.min(Y - 1, Math.max(0, voxel[1] + d[1])), Math.min(Z - 1, Math.max(0, voxel[2] + d[2]))] });
+      } else if (e.key === 'l') {
+        const order = ['multiplanar', 'multiplanar3d', 'axial', 'coronal', 'sagittal', 'render'] as const;
+        setViewer({ layout: order[(order.indexOf(settings.layout) + 1) % order.length] });
+      }
+    };
+    // Capture phase: the viewer owns the arrow keys while it is shown (the subject list yields).
+    window.addEventListener('keydown', onKey, { capture: true });
+    return () => window.removeEventListener('keydown', onKey, { capture: true });
+  }, [ref, voxel, settings.layout, setViewer]);
+
+  if (data.indexError) return <ErrorNotice error={data.indexError} title="Could not list the subject's files" />;
+  if (data.indexReady && data.reference.missing) {
+    return <ErrorNotice error={`${subject} has no anatomical brain mask on the beta grid (${data.reference.key}); the viewer needs it as its reference grid.`} />;
+  }
+  const refError = data.reference.query?.isError ? data.reference.query.error : null;
+  return (
+    <div className="viewer">
+      <div className="viewer-main">
+        {refError ? <ErrorNotice error={refError} title="The reference grid could not be read" /> : !ref ? <Spinner label="Loading the brain…" /> : null}
+        <NiivueView layers={anatomySettled ? built.layers : NO_LAYERS} layout={settings.layout} crosshairMm={crosshairMm} onLocation={onLocation} />
+        <p className="kbd-hint">
+          Click to move the crosshair · <kbd>←</kbd>
+          <kbd>→</kbd> x · <kbd>PgUp</kbd>
+          <kbd>PgDn</kbd> y · <kbd>↑</kbd>
+          <kbd>↓</kbd> z · <kbd>l</kbd> layout · scroll: slice · right-drag: pan
+        </p>
+      </div>
+      <aside className="viewer-side">
+        {ref && voxel && (
+          <CrosshairReadout
+            voxel={voxel}
+            reference={ref}
+            r2mean={data.r2mean.query?.data}
+            rois={data.allRois.map((r, i) => ({ name: r.name, category: r.category, volume: data.roiVolumes[i]?.data }))}
+            maps={data.readoutMaps.map((m) => ({ label: m.label, volume: m.volume }))}
+          />
+        )}
+        <ViewerControls
+          sessions={data.sessions.data ?? []}
+          slots={{ anatomy: data.anatomy, brain: settings.maskSource === 'anatomical' ? data.reference : data.r2mean, map: data.map, dual: data.dual }}
+          problems={built.problems}
+          roiError={data.resolved.error}
+          nRois={data.resolved.names.length}
+        />
+      </aside>
+    </div>
+  );
+}
