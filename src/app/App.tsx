@@ -1,5 +1,7 @@
 import { useState } from 'react';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClient } from '@tanstack/react-query';
+import { PersistQueryClientProvider } from '@tanstack/react-query-persist-client';
+import { localStoragePersister, shouldPersist } from '../state/persist.ts';
 import { SourcePicker } from '../views/source/SourcePicker.tsx';
 import { SubjectList } from '../views/subjects/SubjectList.tsx';
 import { SubjectOverview } from '../views/subjects/SubjectOverview.tsx';
@@ -8,14 +10,21 @@ import { ProgressTray } from '../views/common/ProgressTray.tsx';
 import { useProbe, useSubjects } from '../state/queries.ts';
 import { useSelection } from '../state/selection.ts';
 import { useUrlBinding, type UrlRestoreReport } from '../state/urlState.ts';
-import { DEMO_ENDPOINT, SOURCE_LABELS } from './config.ts';
+import { APP_VERSION, DEMO_ENDPOINT, SOURCE_LABELS } from './config.ts';
+
+const persistOptions = {
+  persister: localStoragePersister(),
+  maxAge: 7 * 24 * 3600_000,
+  buster: APP_VERSION,
+  dehydrateOptions: { shouldDehydrateQuery: shouldPersist },
+};
 
 export function App({ restore }: { restore: UrlRestoreReport }) {
   const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { refetchOnWindowFocus: false, staleTime: 5 * 60_000 } } }));
   return (
-    <QueryClientProvider client={queryClient}>
+    <PersistQueryClientProvider client={queryClient} persistOptions={persistOptions}>
       <Shell restore={restore} />
-    </QueryClientProvider>
+    </PersistQueryClientProvider>
   );
 }
 

@@ -22,8 +22,6 @@ export interface LoadedVolume {
   source: 'network' | 'cache';
   bytesFetched: number;
   ms: number;
-  /** Set when the volume loaded but could not be cached (e.g. quota). */
-  cacheWarning?: string;
 }
 
 export type VolumeApi = {

@@ -36,16 +36,16 @@ export const volumeHandlers: Handlers<VolumeApi> = {
       }
     }
     const vol = await loadRemoteVolume(client(args.endpoint), args.key, { signal: ctx.signal, onProgress: ctx.progress, expectedSize: args.expectedSize });
-    let cacheWarning: string | undefined;
     if (s) {
-      try {
-        await s.put({ id, kind: KIND, endpoint: args.endpoint, key: args.key, etag: args.etag, info: vol.header }, new Uint8Array(vol.data.buffer, vol.data.byteOffset, vol.data.byteLength));
-      } catch (e) {
-        cacheWarning = e instanceof Error ? e.message : String(e);
-      }
+      // The volume goes back at once; a copy is cached behind it (the original is transferred).
+      // A failed write (quota, ...) leaves no entry, only a console note: the next visit refetches.
+      const copy = vol.data.slice();
+      void s
+        .put({ id, kind: KIND, endpoint: args.endpoint, key: args.key, etag: args.etag, info: vol.header }, new Uint8Array(copy.buffer))
+        .catch((e: unknown) => console.warn(`not cached: ${e instanceof Error ? e.message : String(e)}`));
     }
     ctx.transfer(vol.data.buffer);
-    return { key: args.key, header: vol.header, data: vol.data, source: 'network', bytesFetched: vol.bytesFetched, ms: performance.now() - t0, cacheWarning };
+    return { key: args.key, header: vol.header, data: vol.data, source: 'network', bytesFetched: vol.bytesFetched, ms: performance.now() - t0 };
   },
   async readHeader(args, ctx) {
     return readRemoteHeader(client(args.endpoint), args.key, ctx.signal);

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { mmToVoxel, voxelToMm } from '../../formats/nifti.ts';
 import { useViewer } from '../../state/viewer.ts';
 import { prewarmVolumeWorkers } from '../../jobs/volumes.ts';
@@ -21,17 +21,18 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
   useEffect(prewarmVolumeWorkers, []);
   const settings = useViewer();
   const setViewer = useViewer((s) => s.set);
-  const data = useViewerData(subject, settings);
+  const [drawnOnce, setDrawnOnce] = useState(false);
+  const data = useViewerData(subject, settings, drawnOnce);
   const ref = data.reference.query?.data;
 
   // ROIs are drawn once every resolved ROI has settled (one GL refresh instead of one per file).
   const roiState = useMemo(() => {
     const byName = new Map(data.allRois.map((r, i) => [r.name, { info: r, q: data.roiVolumes[i] }]));
     const wanted = data.resolved.names.map((name) => byName.get(name)).filter((e) => e !== undefined);
-    const settled = wanted.every((e) => !e.q || e.q.isSuccess || e.q.isError);
+    const settled = drawnOnce && wanted.every((e) => !e.q || e.q.isSuccess || e.q.isError);
     const loaded = wanted.flatMap((e) => (e.q?.data ? [{ name: e.info.name, category: e.info.category, volume: e.q.data }] : []));
     return { settled, loaded, key: `${settled}|${loaded.map((r) => `${r.name}:${r.volume.key}`).join('|')}` };
-  }, [data.allRois, data.roiVolumes, data.resolved.names]);
+  }, [data.allRois, data.roiVolumes, data.resolved.names, drawnOnce]);
   const roiKey = roiState.key;
   const rois: RoiVolume[] = useMemo(() => (roiState.settled ? roiState.loaded : []), [roiKey]); // eslint-disable-line react-hooks/exhaustive-deps
   // The first picture waits for the anatomy and the map together (one draw, not two).
@@ -104,7 +105,7 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
     <div className="viewer">
       <div className="viewer-main">
         {refError ? <ErrorNotice error={refError} title="The reference grid could not be read" /> : !ref ? <Spinner label="Loading the brain…" /> : null}
-        <NiivueView layers={anatomySettled ? built.layers : NO_LAYERS} layout={settings.layout} crosshairMm={crosshairMm} onLocation={onLocation} />
+        <NiivueView layers={anatomySettled ? built.layers : NO_LAYERS} layout={settings.layout} crosshairMm={crosshairMm} onLocation={onLocation} onDrawn={() => setDrawnOnce(true)} />
         <p className="kbd-hint">
           Click to move the crosshair · <kbd>←</kbd>
           <kbd>→</kbd> x · <kbd>PgUp</kbd>

@@ -12,19 +12,24 @@ export function NiivueView({
   layout,
   crosshairMm,
   onLocation,
+  onDrawn,
 }: {
   layers: LayerSpec[];
   layout: SliceLayout;
   crosshairMm: [number, number, number] | null;
   onLocation: (mm: [number, number, number]) => void;
+  /** Called after each finished draw. */
+  onDrawn?: () => void;
 }) {
   const hostRef = useRef<HTMLDivElement>(null);
   const [scene, setScene] = useState<NiivueScene | null>(null);
   const [renderCount, setRenderCount] = useState(0);
   const onLocationRef = useRef(onLocation);
+  const onDrawnRef = useRef(onDrawn);
   useEffect(() => {
     onLocationRef.current = onLocation;
-  }, [onLocation]);
+    onDrawnRef.current = onDrawn;
+  }, [onLocation, onDrawn]);
 
   useEffect(() => {
     const s = new NiivueScene(hostRef.current!, (loc: NiiVueLocation) => {
@@ -45,7 +50,11 @@ export function NiivueView({
     scene
       .setLayers(layers, layout)
       .then(() => crosshairMm && scene.setCrosshairMm(crosshairMm))
-      .then(() => live && setRenderCount(scene.renderCount));
+      .then(() => {
+        if (!live || scene.renderCount === 0) return;
+        setRenderCount(scene.renderCount);
+        onDrawnRef.current?.();
+      });
     return () => {
       live = false;
     };

@@ -160,6 +160,7 @@ export class NiivueScene {
       } else fresh.push(spec);
     }
     const built = await Promise.all(fresh.map(toNvImage));
+    performance.mark('viewer:parsed');
     if (this.disposed) return;
     fresh.forEach((spec, i) => this.loaded.set(spec.id, { vol: built[i], spec }));
     // The volume list is set in one go (background first) and drawn once below,
@@ -193,6 +194,7 @@ export class NiivueScene {
     nv.opts.multiplanarShowRender = layout === 'multiplanar3d' ? SHOW_RENDER.ALWAYS : SHOW_RENDER.NEVER;
     nv.setSliceType(SLICE[layout]);
     nv.updateGLVolume();
+    performance.mark('viewer:gl-updated');
     await new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
     if (!this.disposed) this.renderCount++;
     performance.mark(`viewer:drawn:${specs.map((x) => x.id).join(',')}`);

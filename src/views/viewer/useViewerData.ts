@@ -42,7 +42,12 @@ export interface VolumeSlot {
   query: UseQueryResult<LoadedVolume> | null;
 }
 
-export function useViewerData(subject: string, s: ViewerSettings) {
+/**
+ * `afterFirstDraw`: what the first picture does not need (the ROI volumes, many
+ * small files, and the maps only the readout shows) is fetched once it is drawn,
+ * so decoding them does not compete with the first draw for the CPU.
+ */
+export function useViewerData(subject: string, s: ViewerSettings, afterFirstDraw: boolean) {
   const { index, error: indexError } = useObjectIndex(subject);
   const rois = useRois(subject);
   const sessions = useSessions(subject);
@@ -57,13 +62,13 @@ export function useViewerData(subject: string, s: ViewerSettings) {
 
   const reference = useVolume(ref(referenceKey));
   const anatomy = useVolume(ref(anatKey));
-  const r2mean = useVolume(ref(r2Key));
+  const r2mean = useVolume(afterFirstDraw || s.maskSource === 'rsquare' || s.map === 'r2mean' ? ref(r2Key) : null);
   const map = useVolume(ref(mapK));
   const dual = useVolume(ref(dualK));
-  const readoutMaps = useVolumeList(readoutKeys.map(ref).filter((r): r is S3Object => r !== null));
+  const readoutMaps = useVolumeList(afterFirstDraw ? readoutKeys.map(ref).filter((r): r is S3Object => r !== null) : []);
 
   const allRois = useMemo(() => rois.data?.flatMap((c) => c.rois.map((r) => ({ ...r }))) ?? [], [rois.data]);
-  const roiVolumes = useVolumeList(allRois.map((r) => r.volume));
+  const roiVolumes = useVolumeList(afterFirstDraw ? allRois.map((r) => r.volume) : []);
 
   const resolved = useMemo((): { names: string[]; error: string | null } => {
     if (!rois.data) return { names: [], error: null };
