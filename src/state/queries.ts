@@ -9,6 +9,7 @@ import { discoverRois, discoverSessions, discoverSubjects, INVENTORY_AREAS, list
 import { probeBucket } from '../data/probe.ts';
 import { useSelection } from './selection.ts';
 import { glmKeys } from '../data/layout.ts';
+import { parseTrialTable } from '../science/trials.ts';
 
 const clients = new Map<string, S3Client>();
 
@@ -100,6 +101,21 @@ export function useTrialCount(subject: string | null, session: string | null) {
       return { key, trials: Math.max(0, lines.length - 1), columns: lines[0]?.split('\t') ?? [] };
     },
     enabled: subject !== null && session !== null,
+    retry: false,
+  });
+}
+
+/** A session's trial table (laion_fmri's TSV: session, run, beta_index, label), parsed and validated. */
+export function useTrialTable(subject: string | null, session: string | null) {
+  const { endpoint, client } = useClient();
+  return useQuery({
+    queryKey: ['trial-table', endpoint, subject, session],
+    queryFn: async ({ signal }) => {
+      const key = glmKeys.trials(subject!, session!);
+      return parseTrialTable(await (await client().getObject(key, signal)).text(), key);
+    },
+    enabled: subject !== null && session !== null,
+    staleTime: Infinity,
     retry: false,
   });
 }

@@ -39,6 +39,12 @@ export interface ViewerSettings {
   layout: SliceLayout;
   /** Crosshair as voxel indices of the beta grid (file order), or null = centre. */
   voxel: [number, number, number] | null;
+  /** Single-trial betas: the session whose betas are used, the trial shown, and whether the map shows it. */
+  betasSession: string | null;
+  trial: number;
+  showTrial: boolean;
+  /** |beta| below this is transparent (percent signal change). */
+  betaThreshold: number;
 }
 
 export const DEFAULT_VIEWER: ViewerSettings = {
@@ -57,6 +63,10 @@ export const DEFAULT_VIEWER: ViewerSettings = {
   order: ['map', 'mask', 'rois'],
   layout: 'multiplanar',
   voxel: null,
+  betasSession: null,
+  trial: 0,
+  showTrial: false,
+  betaThreshold: 0.5,
 };
 
 interface ViewerStore extends ViewerSettings {
@@ -101,6 +111,10 @@ export function viewerToQuery(s: ViewerSettings, q: URLSearchParams): void {
   if (s.order.join() !== d.order.join()) q.set('order', s.order.join(','));
   if (s.layout !== d.layout) q.set('layout', s.layout);
   if (s.voxel) q.set('vox', s.voxel.join(','));
+  if (s.betasSession) q.set('bses', s.betasSession);
+  if (s.trial !== d.trial) q.set('trial', String(s.trial));
+  if (s.showTrial) q.set('showtrial', '1');
+  if (s.betaThreshold !== d.betaThreshold) q.set('bthr', String(s.betaThreshold));
 }
 
 /** Reads viewer settings from a query; returns what it could not apply. */
@@ -172,5 +186,15 @@ export function viewerFromQuery(q: URLSearchParams): { patch: Partial<ViewerSett
     if (v.length === 3 && v.every((x) => Number.isInteger(x) && x >= 0 && x < 10_000)) patch.voxel = v as [number, number, number];
     else bad('vox', 'expected i,j,k');
   }
+  const bses = q.get('bses');
+  if (bses !== null) {
+    if (/^ses-[A-Za-z0-9]+$/.test(bses)) patch.betasSession = bses;
+    else bad('bses', 'not a session id');
+  }
+  const trial = num('trial', 0, 1e6);
+  if (trial !== undefined) patch.trial = Math.floor(trial);
+  if (q.get('showtrial') === '1') patch.showTrial = true;
+  const bthr = num('bthr', 0, 1e6);
+  if (bthr !== undefined) patch.betaThreshold = bthr;
   return { patch, ignored };
 }

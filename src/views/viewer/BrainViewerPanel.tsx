@@ -8,6 +8,12 @@ import { buildLayers, type RoiVolume } from './layers.ts';
 import { NiivueView } from './NiivueView.tsx';
 import { useViewerData } from './useViewerData.ts';
 import { ViewerControls } from './ViewerControls.tsx';
+import { BetasPanel } from './BetasPanel.tsx';
+import { useTrialMap } from '../../state/betas.ts';
+import type { BetasManifest } from '../../cache/betas-store.ts';
+import { nonzeroMask } from '../../science/masks.ts';
+import { cOrderPositions, voxelsInCOrder, type Dims3 } from '../../science/voxel-order.ts';
+import type { LoadedVolume } from '../../jobs/volume-api.ts';
 
 const NO_LAYERS: never[] = [];
 
@@ -24,6 +30,23 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
   const [drawnOnce, setDrawnOnce] = useState(false);
   const data = useViewerData(subject, settings, drawnOnce);
   const ref = data.reference.query?.data;
+
+  // Single-trial betas: the brain's voxel axis (laion_fmri's C order) maps cached rows to the grid.
+  const [betasEntry, setBetasEntry] = useState<BetasManifest | null>(null);
+  const brainAxis = useMemo(() => {
+    if (!ref) return null;
+    const dims = ref.header.dims.slice(0, 3) as unknown as Dims3;
+    const mask = nonzeroMask(ref.data);
+    return { gather: voxelsInCOrder(mask, dims), position: cOrderPositions(mask, dims) };
+  }, [ref]);
+  const trialRow = useTrialMap(betasEntry, settings.showTrial ? settings.trial : null);
+  const trialVolume = useMemo((): LoadedVolume | undefined => {
+    if (!ref || !brainAxis || !trialRow.data || !betasEntry || trialRow.data.length !== brainAxis.gather.length) return undefined;
+    const full = new Float32Array(ref.data.length);
+    brainAxis.gather.forEach((n, i) => (full[n] = trialRow.data![i]));
+    return { key: `betas:${betasEntry.id}:${settings.trial}`, header: ref.header, data: full, source: 'cache', bytesFetched: 0, ms: 0 };
+  }, [ref, brainAxis, trialRow.data, betasEntry, settings.trial]);
+  const showingTrial = settings.showTrial && trialVolume !== undefined;
 
   // ROIs are drawn once every resolved ROI has settled (one GL refresh instead of one per file).
   const roiState = useMemo(() => {
@@ -46,7 +69,8 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
         reference: ref,
         anatomy: data.anatomy?.query?.data,
         brainSource: settings.maskSource === 'anatomical' ? ref : data.r2mean.query?.data,
-        map: data.map?.query?.data,
+        map: showingTrial ? trialVolume : data.map?.query?.data,
+        mapKind: showingTrial ? 'betas' : 'nc',
         dualBy: data.dual?.query?.data,
         rois,
       }),
@@ -54,7 +78,7 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [
       settings.anatomy, settings.maskSource, settings.maskMode, settings.roiMode, settings.map, settings.colormap, settings.rangeMax,
-      settings.threshold, settings.dual, settings.dualBy, settings.dualFull, settings.order,
+      settings.threshold, settings.dual, settings.dualBy, settings.dualFull, settings.order, settings.betaThreshold, showingTrial, trialVolume,
       ref, data.anatomy?.query?.data, data.r2mean.query?.data, data.map?.query?.data, data.dual?.query?.data, rois,
     ],
   );
@@ -121,6 +145,16 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
             r2mean={data.r2mean.query?.data}
             rois={data.allRois.map((r, i) => ({ name: r.name, category: r.category, volume: data.roiVolumes[i]?.data }))}
             maps={data.readoutMaps.map((m) => ({ label: m.label, volume: m.volume }))}
+          />
+        )}
+        {ref && brainAxis && voxel && (
+          <BetasPanel
+            subject={subject}
+            sessions={data.sessions.data ?? []}
+            index={data.index}
+            reference={ref}
+            voxelPosition={brainAxis.position[voxel[0] + ref.header.dims[0] * (voxel[1] + ref.header.dims[1] * voxel[2])]}
+            onEntry={setBetasEntry}
           />
         )}
         <ViewerControls

@@ -66,6 +66,8 @@ export interface LayerInputs {
   anatomy?: LoadedVolume;
   brainSource?: LoadedVolume;
   map?: LoadedVolume;
+  /** 'betas': a signed single-trial map (|β| threshold, negative colours); default 'nc'. */
+  mapKind?: 'nc' | 'betas';
   dualBy?: LoadedVolume;
   /** Resolved ROIs, in the order they are drawn (later ones win where categories overlap). */
   rois: RoiVolume[];
@@ -117,16 +119,23 @@ export function buildLayers(input: LayerInputs): BuiltLayers {
     const problem = gridProblem(input.map, ref);
     if (problem) problems.map = problem;
     else {
-      const [, robustMax] = robustRange(input.map.data, 0.01, 0.995);
-      const calMax = Math.max(s.rangeMax ?? robustMax, s.threshold + 1e-3);
+      const signed = input.mapKind === 'betas';
+      const threshold = signed ? s.betaThreshold : s.threshold;
+      let robustMax = robustRange(input.map.data, 0.01, 0.995)[1];
+      if (signed) {
+        const abs = Float32Array.from(input.map.data, Math.abs);
+        robustMax = robustRange(abs, 0.01, 0.995)[1];
+      }
+      const calMax = Math.max(signed ? robustMax : (s.rangeMax ?? robustMax), threshold + 1e-3);
       const map: ScalarLayer = {
         id: 'map',
         kind: 'scalar',
         dataVersion: input.map.key,
         ...geometry(input.map.header),
         data: input.map.data,
-        colormap: s.colormap,
-        calMin: s.threshold,
+        colormap: signed ? 'warm' : s.colormap,
+        colormapNegative: signed ? 'winter' : undefined,
+        calMin: threshold,
         calMax,
         opacity: 1,
         colorbar: true,
@@ -139,12 +148,12 @@ export function buildLayers(input: LayerInputs): BuiltLayers {
           const mod = new Float32Array(input.dualBy.data.length);
           const v = input.map.data;
           const nc = input.dualBy.data;
-          for (let i = 0; i < mod.length; i++) mod[i] = v[i] >= s.threshold && Number.isFinite(nc[i]) ? Math.max(0, nc[i]) : 0;
+          for (let i = 0; i < mod.length; i++) mod[i] = (signed ? Math.abs(v[i]) : v[i]) >= threshold && Number.isFinite(nc[i]) ? Math.max(0, nc[i]) : 0;
           map.modulateBy = 'map-opacity';
           overlays.map.push({
             id: 'map-opacity',
             kind: 'scalar',
-            dataVersion: `${input.dualBy.key}|${input.map.key}|${s.threshold}`,
+            dataVersion: `${input.dualBy.key}|${input.map.key}|${threshold}`,
             ...geometry(input.dualBy.header),
             data: mod,
             colormap: 'gray',

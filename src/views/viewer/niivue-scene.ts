@@ -34,6 +34,8 @@ export interface ScalarLayer extends LayerBase {
   kind: 'scalar';
   data: Float32Array;
   colormap: string;
+  /** Colormap for negative values (symmetric range), or none. */
+  colormapNegative?: string;
   calMin: number;
   calMax: number;
   colorbar: boolean;
@@ -65,7 +67,8 @@ async function toNvImage(spec: LayerSpec): Promise<NVImage> {
   const calMin = spec.kind === 'scalar' ? spec.calMin : 0;
   const calMax = spec.kind === 'scalar' ? spec.calMax : 1;
   // In-memory bytes go through NiiVue's normal parse path (the constructor alone does not parse in 0.69).
-  const vol = await NVImage.loadFromUrl({ url: bytes, name: `${spec.id}.nii`, colormap, opacity: spec.opacity, cal_min: calMin, cal_max: calMax, trustCalMinMax: true });
+  const colormapNegative = spec.kind === 'scalar' ? (spec.colormapNegative ?? '') : '';
+  const vol = await NVImage.loadFromUrl({ url: bytes, name: `${spec.id}.nii`, colormap, colormapNegative, opacity: spec.opacity, cal_min: calMin, cal_max: calMax, trustCalMinMax: true });
   // NIfTI-1 stores the affine as float32; restore the exact one so mm readouts match the files.
   vol.setAffine(spec.affine.map((r) => [...r]));
   if (spec.kind === 'label') {
@@ -176,6 +179,7 @@ export class NiivueScene {
       if (spec.kind === 'scalar') {
         vol.cal_min = spec.calMin;
         vol.cal_max = spec.calMax;
+        vol.colormapNegative = spec.colormapNegative ?? '';
         vol.colorbarVisible = spec.colorbar;
       } else vol.colorbarVisible = false;
     });

@@ -84,6 +84,7 @@ export function useViewerData(subject: string, s: ViewerSettings, afterFirstDraw
     key === null ? null : { key, missing: index !== undefined && !index.has(key), query: index?.has(key) ? query : null };
 
   return {
+    index,
     indexReady: index !== undefined,
     indexError,
     rois,

@@ -1,0 +1,38 @@
+/** The betas worker's API: build a session's masked-betas cache, and read rows of it. */
+import type { BetasManifest } from '../cache/betas-store.ts';
+
+export interface BuildBetasArgs {
+  endpoint: string;
+  betasKey: string;
+  betasEtag: string;
+  expectedSize: number;
+  /** The anatomical brain mask (full grid, NIfTI order) and its identity. */
+  maskKey: string;
+  maskEtag: string;
+  brain: Uint8Array;
+  dims: [number, number, number];
+  /** Rows of the session's trial table: must equal the file's 4th dimension. */
+  trials: number;
+}
+
+export interface BetasProgress {
+  phase: 'stream' | 'transpose';
+  bytesFetched: number;
+  bytesTotal: number;
+  bytesInflated: number;
+  volumesDone: number;
+  volumes: number;
+  /** 0..1 of the transpose step. */
+  transposed?: number;
+}
+
+export type BetasApi = {
+  lookup: { args: { parts: string[] }; result: BetasManifest | null; progress: never };
+  build: { args: BuildBetasArgs; result: BetasManifest & { ms: number }; progress: BetasProgress };
+  readTrial: { args: { id: string; t: number; nBrain: number }; result: Float32Array; progress: never };
+  readVoxel: { args: { id: string; v: number; trials: number }; result: Float32Array; progress: never };
+};
+
+export function betasEntryParts(a: Pick<BuildBetasArgs, 'endpoint' | 'betasKey' | 'betasEtag' | 'maskKey' | 'maskEtag'>): string[] {
+  return ['betas-v1', a.endpoint, a.betasKey, a.betasEtag, a.maskKey, a.maskEtag];
+}

@@ -1,0 +1,75 @@
+/**
+ * Single-trial betas in the app: the session's cache entry (looked up in
+ * OPFS), building it (a streaming pass in the betas worker, with progress
+ * and cancel), and reading one trial's map or one voxel's series from it.
+ */
+import { useCallback, useRef, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { betasWorker } from '../jobs/betas.ts';
+import { betasEntryParts, type BetasProgress, type BuildBetasArgs } from '../jobs/betas-api.ts';
+import type { BetasManifest } from '../cache/betas-store.ts';
+import { isAbortError } from '../data/errors.ts';
+
+export type BetasSource = Omit<BuildBetasArgs, 'brain' | 'dims' | 'trials'>;
+
+export function useBetasEntry(src: BetasSource | null) {
+  return useQuery({
+    queryKey: ['betas-entry', src ? betasEntryParts(src) : null],
+    queryFn: () => betasWorker().call('lookup', { parts: betasEntryParts(src!) }),
+    enabled: src !== null,
+    staleTime: Infinity,
+    retry: false,
+  });
+}
+
+/** Starts / cancels the streaming pass; exposes its progress and error. */
+export function useBuildBetas() {
+  const qc = useQueryClient();
+  const [progress, setProgress] = useState<BetasProgress | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [startedAt, setStartedAt] = useState(0);
+  const abort = useRef<AbortController | null>(null);
+  const start = useCallback(
+    async (args: BuildBetasArgs) => {
+      abort.current?.abort();
+      const ac = new AbortController();
+      abort.current = ac;
+      setError(null);
+      setStartedAt(performance.now());
+      setProgress({ phase: 'stream', bytesFetched: 0, bytesTotal: args.expectedSize, bytesInflated: 0, volumesDone: 0, volumes: args.trials });
+      try {
+        const m = await betasWorker().call('build', args, { signal: ac.signal, onProgress: setProgress });
+        qc.setQueryData(['betas-entry', betasEntryParts(args)], m as BetasManifest);
+      } catch (e) {
+        if (!isAbortError(e)) setError(e);
+      } finally {
+        if (abort.current === ac) abort.current = null;
+        setProgress(null);
+      }
+    },
+    [qc],
+  );
+  const cancel = useCallback(() => abort.current?.abort(), []);
+  return { start, cancel, progress, error, startedAt };
+}
+
+export function useTrialMap(entry: BetasManifest | null | undefined, t: number | null) {
+  return useQuery({
+    queryKey: ['betas-trial', entry?.id, t],
+    queryFn: () => betasWorker().call('readTrial', { id: entry!.id, t: t!, nBrain: entry!.nBrain }),
+    enabled: !!entry && t !== null,
+    staleTime: Infinity,
+    gcTime: 30_000,
+    placeholderData: (prev) => prev,
+  });
+}
+
+export function useVoxelSeries(entry: BetasManifest | null | undefined, v: number | null) {
+  return useQuery({
+    queryKey: ['betas-voxel', entry?.id, v],
+    queryFn: () => betasWorker().call('readVoxel', { id: entry!.id, v: v!, trials: entry!.trials }),
+    enabled: !!entry && v !== null && v >= 0,
+    staleTime: Infinity,
+    gcTime: 30_000,
+  });
+}

@@ -1,0 +1,166 @@
+import { useEffect, useMemo } from 'react';
+import { formatBytes } from '../../data/errors.ts';
+import { glmKeys } from '../../data/layout.ts';
+import type { SessionInfo } from '../../data/discovery.ts';
+import type { S3Object } from '../../data/s3/xml.ts';
+import type { LoadedVolume } from '../../jobs/volume-api.ts';
+import type { BetasManifest } from '../../cache/betas-store.ts';
+import { useBetasEntry, useBuildBetas, useVoxelSeries, type BetasSource } from '../../state/betas.ts';
+import { useTrialTable } from '../../state/queries.ts';
+import { useEndpoint } from '../../state/queries.ts';
+import { useViewer } from '../../state/viewer.ts';
+import { ErrorNotice } from '../common/ErrorNotice.tsx';
+import { Plot } from '../common/Plot.tsx';
+
+function eta(done: number, total: number, startedAt: number): string {
+  const elapsed = (performance.now() - startedAt) / 1000;
+  if (done <= 0 || elapsed <= 0) return '';
+  const left = ((total - done) * elapsed) / done;
+  return left > 1 ? ` · ${Math.ceil(left)} s left` : '';
+}
+
+/**
+ * Single-trial betas of one session: stream them once (brain voxels kept in
+ * OPFS), then scrub through trials on the brain and plot the crosshair
+ * voxel's betas over trials.
+ */
+export function BetasPanel({
+  subject,
+  sessions,
+  index,
+  reference,
+  voxelPosition,
+  onEntry,
+}: {
+  subject: string;
+  sessions: SessionInfo[];
+  index: Map<string, S3Object> | undefined;
+  reference: LoadedVolume;
+  /** Position of the crosshair voxel in the brain's C-order voxel list, or -1 outside the brain. */
+  voxelPosition: number;
+  onEntry(entry: BetasManifest | null): void;
+}) {
+  const v = useViewer();
+  const endpoint = useEndpoint();
+  const publicSessions = sessions.filter((s) => !s.heldOut);
+  const session = v.betasSession ?? publicSessions[0]?.id ?? null;
+  const betasKey = session ? glmKeys.betas(subject, session) : null;
+  const betasObj = betasKey ? index?.get(betasKey) : undefined;
+  const maskObj = index?.get(reference.key);
+  const src: BetasSource | null =
+    betasObj && maskObj ? { endpoint, betasKey: betasObj.key, betasEtag: betasObj.etag, expectedSize: betasObj.size, maskKey: maskObj.key, maskEtag: maskObj.etag } : null;
+  const entry = useBetasEntry(src);
+  const build = useBuildBetas();
+  const trials = useTrialTable(subject, session);
+  const series = useVoxelSeries(entry.data, voxelPosition >= 0 ? voxelPosition : null);
+
+  useEffect(() => onEntry(entry.data ?? null), [entry.data, onEntry]);
+
+  const start = () => {
+    if (!src || !trials.data) return;
+    const [X, Y, Z] = reference.header.dims;
+    const brain = new Uint8Array(reference.data.length);
+    for (let i = 0; i < brain.length; i++) brain[i] = reference.data[i] !== 0 && !Number.isNaN(reference.data[i]) ? 1 : 0;
+    void build.start({ ...src, brain, dims: [X, Y, Z], trials: trials.data.length });
+  };
+
+  const rows = trials.data;
+  const t = Math.min(v.trial, Math.max(0, (entry.data?.trials ?? 1) - 1));
+  const label = rows?.[t]?.label;
+  const plot = useMemo(() => {
+    if (!series.data || !rows) return null;
+    const shared = rows.map((r) => r.label.startsWith('shared_'));
+    const xs = (want: boolean) => rows.flatMap((_, i) => (shared[i] === want ? [i] : []));
+    const trace = (want: boolean, name: string, color: string) => ({
+      type: 'scatter' as const,
+      mode: 'markers' as const,
+      name,
+      x: xs(want),
+      y: xs(want).map((i) => series.data![i]),
+      text: xs(want).map((i) => rows[i].label),
+      hovertemplate: 'trial %{x}<br>%{text}<br>β = %{y:.2f}<extra></extra>',
+      marker: { size: 5, color },
+    });
+    return {
+      data: [trace(true, 'shared', '#5ee0c8'), trace(false, 'unique', '#ffb347')],
+      layout: {
+        height: 190,
+        margin: { l: 38, r: 8, t: 6, b: 30 },
+        xaxis: { title: { text: 'trial' } },
+        yaxis: { title: { text: 'β (%)' } },
+        legend: { orientation: 'h' as const, y: 1.15 },
+        shapes: [{ type: 'line' as const, x0: t, x1: t, yref: 'paper' as const, y0: 0, y1: 1, line: { color: '#8d98ad', width: 1, dash: 'dot' as const } }],
+      },
+    };
+  }, [series.data, rows, t]);
+
+  const p = build.progress;
+  return (
+    <section className="layer" data-testid="betas-panel">
+      <h3>Single-trial betas</h3>
+      <select aria-label="Betas session" value={session ?? ''} onChange={(e) => v.set({ betasSession: e.target.value, trial: 0 })}>
+        {publicSessions.map((s) => (
+          <option key={s.id} value={s.id}>
+            {s.id}
+          </option>
+        ))}
+      </select>
+      {!betasObj && session && <p className="layer-note">No betas file listed for {session}.</p>}
+      {trials.isError && <ErrorNotice error={trials.error} compact />}
+      {betasObj && !entry.data && !p && (
+        <>
+          <p className="layer-note">
+            One pass streams the {formatBytes(betasObj.size)} file and keeps the brain voxels in this browser; then any trial or voxel is instant.
+          </p>
+          <button onClick={start} disabled={!trials.data || !entry.isSuccess}>
+            Stream {session} betas
+          </button>
+        </>
+      )}
+      {p && (
+        <div className="betas-progress" role="status" data-testid="betas-progress">
+          <progress value={p.phase === 'stream' ? p.bytesFetched / Math.max(1, p.bytesTotal) : (p.transposed ?? 0)} max={1} />
+          <p className="layer-note">
+            {p.phase === 'stream'
+              ? `${formatBytes(p.bytesFetched)} of ${formatBytes(p.bytesTotal)} · ${formatBytes(p.bytesInflated)} inflated · volume ${p.volumesDone} of ${p.volumes}${eta(p.bytesFetched, p.bytesTotal, build.startedAt)}`
+              : `arranging voxel series… ${Math.round((p.transposed ?? 0) * 100)}%`}
+          </p>
+          <button className="ghost small" onClick={build.cancel}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {build.error !== null && <ErrorNotice error={build.error} compact />}
+      {entry.data && (
+        <>
+          <p className="layer-note" data-testid="betas-cached">
+            {entry.data.trials} trials × {entry.data.nBrain.toLocaleString('en')} brain voxels, in this browser ({formatBytes(entry.data.trials * entry.data.nBrain * 8)})
+          </p>
+          <div className="control-grid">
+            <label htmlFor="trial">Trial</label>
+            <input id="trial" type="range" min={0} max={entry.data.trials - 1} value={t} onChange={(e) => v.set({ trial: Number(e.target.value), showTrial: true })} />
+            <output htmlFor="trial" data-testid="trial-index">
+              {t}
+            </output>
+            <label htmlFor="showtrial">On the brain</label>
+            <input id="showtrial" type="checkbox" checked={v.showTrial} onChange={(e) => v.set({ showTrial: e.target.checked })} />
+            <span />
+            <label htmlFor="bthr">|β| ≥</label>
+            <input id="bthr" type="range" min={0} max={5} step={0.1} value={v.betaThreshold} onChange={(e) => v.set({ betaThreshold: Number(e.target.value) })} />
+            <output htmlFor="bthr">{v.betaThreshold.toFixed(1)}</output>
+          </div>
+          {label && (
+            <p className="layer-note" data-testid="trial-label">
+              run {rows![t].run} · <code>{label}</code>
+            </p>
+          )}
+          {voxelPosition < 0 ? (
+            <p className="layer-note">The crosshair is outside the brain mask: no betas there.</p>
+          ) : plot ? (
+            <Plot data={plot.data} layout={plot.layout} className="betas-plot" label="Betas of the crosshair voxel over the trials of the session" />
+          ) : null}
+        </>
+      )}
+    </section>
+  );
+}

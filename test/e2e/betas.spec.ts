@@ -1,0 +1,62 @@
+/**
+ * Single-trial betas in the viewer: one streaming pass into OPFS, then trials
+ * and voxel series without the network; cancel and bad files.
+ */
+import { expect, test } from '@playwright/test';
+
+const BUCKET = 'http://127.0.0.1:9000';
+const VIEW = '/?source=demo&subject=sub-01&tab=viewer&vox=10,16,20';
+const BETAS = 'derivatives/glmsingle-tedana/sub-01/ses-01/func/sub-01_ses-01_task-images_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz';
+
+async function admin(path: string, body?: unknown) {
+  const r = await fetch(`${BUCKET}/__admin/${path}`, body === undefined ? { method: 'POST' } : { method: 'PUT', body: JSON.stringify(body) });
+  expect(r.ok).toBe(true);
+}
+const stats = async (): Promise<{ byKey: Record<string, { requests: number; bytesSent: number }> }> => (await fetch(`${BUCKET}/__admin/stats`)).json();
+
+test.afterEach(async () => {
+  await admin('faults', null);
+});
+
+test('stream a session once; trials and voxel series then come from the browser', async ({ page }) => {
+  await page.goto(VIEW);
+  const panel = page.getByTestId('betas-panel');
+  await panel.getByRole('button', { name: 'Stream ses-01 betas' }).click();
+  await expect(panel.getByTestId('betas-cached')).toHaveText(/^120 trials × [\d,]+ brain voxels, in this browser/, { timeout: 60_000 });
+  await panel.getByRole('slider', { name: 'Trial' }).fill('7');
+  await expect(panel.getByTestId('trial-index')).toHaveText('7');
+  await expect(panel.getByTestId('trial-label')).toContainText('.jpg');
+  await expect(page.getByTestId('niivue')).toHaveAttribute('data-layers', /map/);
+  await expect(page).toHaveURL(/trial=7/);
+  await expect(panel.getByRole('img', { name: /Betas of the crosshair voxel/ })).toBeVisible();
+
+  await admin('stats/reset');
+  await page.reload();
+  await expect(panel.getByTestId('betas-cached')).toBeVisible({ timeout: 30_000 });
+  await expect(panel.getByTestId('trial-label')).toContainText('.jpg');
+  expect((await stats()).byKey[BETAS]).toBeUndefined(); // nothing of the betas file is downloaded again
+});
+
+test('cancel stops the download and keeps nothing', async ({ page }) => {
+  await admin('faults', { match: 'SingletrialBetas', bandwidthBytesPerSec: 400_000 });
+  await page.goto(VIEW);
+  const panel = page.getByTestId('betas-panel');
+  await panel.getByRole('button', { name: 'Stream ses-01 betas' }).click();
+  await expect(panel.getByTestId('betas-progress')).toContainText(/of [\d.]+ MB · .* inflated · volume \d+ of 120/);
+  await panel.getByRole('button', { name: 'Cancel' }).click();
+  await expect(panel.getByTestId('betas-progress')).toHaveCount(0);
+  await expect(panel.getByRole('button', { name: 'Stream ses-01 betas' })).toBeVisible();
+  await page.reload();
+  await expect(panel.getByRole('button', { name: 'Stream ses-01 betas' })).toBeVisible({ timeout: 30_000 });
+  await expect(panel.getByTestId('betas-cached')).toHaveCount(0);
+});
+
+test('a corrupt betas file is named and nothing is kept', async ({ page }) => {
+  await admin('faults', { match: 'ses-01_task-images_space-T1w_stat-effect', corruptByteAt: 300_000 });
+  await page.goto(VIEW);
+  const panel = page.getByTestId('betas-panel');
+  await panel.getByRole('button', { name: 'Stream ses-01 betas' }).click();
+  await expect(panel.getByRole('alert')).toContainText(`${BETAS}: the gzip`, { timeout: 60_000 });
+  await expect(panel.getByTestId('betas-cached')).toHaveCount(0);
+  await expect(panel.getByRole('button', { name: 'Stream ses-01 betas' })).toBeVisible();
+});
