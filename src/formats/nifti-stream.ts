@@ -3,6 +3,7 @@
  * stays at one volume however large the file. Pure web streams (no fetch):
  * the caller supplies the (possibly gzip-compressed) byte stream.
  */
+import { Gunzip } from 'fflate';
 import { headerSizeFromMagic, isGzip, NiftiFormatError, parseNiftiHeader, bytesPerVolume, volumeCount, type NiftiHeader } from './nifti.ts';
 
 /** Reads exact byte counts from a stream of chunks, tracking the position. */
@@ -103,9 +104,10 @@ export function describeGzipError(fileName: string, e: unknown): Error {
  * otherwise (plain `.nii`). Read it with a StreamCursor given
  * `describeGzipError` so decompression errors name the file.
  */
-export async function maybeGunzip(stream: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
+export async function maybeGunzip(stream: ReadableStream<Uint8Array>, opts: { decoder?: 'native' | 'fflate' } = {}): Promise<ReadableStream<Uint8Array>> {
   const source = stream.getReader();
   const first = await source.read();
+  if (!first.done && isGzip(first.value) && opts.decoder === 'fflate') return fflateGunzip(first.value, source);
   if (first.done || !isGzip(first.value)) {
     return new ReadableStream<Uint8Array>({
       start(c) {
@@ -160,6 +162,47 @@ export async function maybeGunzip(stream: ReadableStream<Uint8Array>): Promise<R
     async cancel(reason) {
       stopped = true;
       await Promise.allSettled([source.cancel(reason), inflated.cancel(reason), writer.abort(reason)]);
+    },
+  });
+}
+
+/**
+ * Multi-member gzip (concatenated members, as some parallel compressors write)
+ * is rejected by Chromium's DecompressionStream; fflate's streaming Gunzip
+ * reads it (about 2.5× slower, so it is the fallback, not the default).
+ */
+function fflateGunzip(first: Uint8Array, source: ReadableStreamDefaultReader<Uint8Array>): ReadableStream<Uint8Array> {
+  const queue: Uint8Array[] = [];
+  let ended = false;
+  const gz = new Gunzip((chunk, final) => {
+    if (chunk.length) queue.push(chunk);
+    if (final) ended = true;
+  });
+  let pushedFirst = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      for (;;) {
+        if (queue.length) return c.enqueue(queue.shift()!);
+        if (ended) return c.close();
+        if (!pushedFirst) {
+          pushedFirst = true;
+          gz.push(first, false);
+          continue;
+        }
+        const { value, done } = await source.read();
+        try {
+          gz.push(done ? new Uint8Array(0) : value, done);
+        } catch (e) {
+          const msg = (e as Error).message;
+          throw new TypeError(/EOF/i.test(msg) ? 'Compressed input was truncated.' : `invalid compressed data (${msg})`);
+        }
+        if (done) {
+          if (!ended) throw new TypeError('Compressed input was truncated.');
+        }
+      }
+    },
+    cancel(reason) {
+      return source.cancel(reason);
     },
   });
 }

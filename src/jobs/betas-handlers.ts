@@ -4,6 +4,7 @@
  * stays at one volume plus small buffers, whatever the file size.
  */
 import { S3Client } from '../data/s3/client.ts';
+import { resumableObjectStream } from '../data/resumable.ts';
 import { DataError } from '../data/errors.ts';
 import { BetasWriter, betasEntryId, readManifest, readRow } from '../cache/betas-store.ts';
 import { maybeGunzip } from '../formats/nifti-stream.ts';
@@ -15,19 +16,6 @@ import { betasEntryParts, type BetasApi } from './betas-api.ts';
 
 const clients = new Map<string, S3Client>();
 const client = (e: string) => clients.get(e) ?? (clients.set(e, new S3Client(e)), clients.get(e)!);
-
-function counted(stream: ReadableStream<Uint8Array>, onBytes: (n: number) => void): ReadableStream<Uint8Array> {
-  const reader = stream.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(c) {
-      const { value, done } = await reader.read();
-      if (done) return c.close();
-      onBytes(value.byteLength);
-      c.enqueue(value);
-    },
-    cancel: (r) => reader.cancel(r),
-  });
-}
 
 export const betasHandlers: Handlers<BetasApi> = {
   async lookup({ parts }) {
@@ -59,22 +47,37 @@ export const betasHandlers: Handlers<BetasApi> = {
       }
     };
     try {
-      // The ETag is pinned: a file replaced mid-read is detected (412), never mixed.
-      const res = await client(args.endpoint).getRange(args.betasKey, 0, undefined, { signal: ctx.signal, ifMatch: args.betasEtag });
-      const body = counted(res.body!, (n) => ((p.bytesFetched += n), report()));
       const name = args.betasKey.slice(args.betasKey.lastIndexOf('/') + 1);
-      await maskedPass(await maybeGunzip(body), name, {
-        gather,
-        expectedVolumes: args.trials,
-        expectedDims: args.dims,
-        signal: ctx.signal,
-        onVolume: (t, values) => writer.writeTrial(t, values),
-        onProgress: (q) => {
-          p.volumesDone = q.volumesDone;
-          p.bytesInflated = q.bytesInflated;
-          report();
-        },
-      });
+      const pass = async (decoder: 'native' | 'fflate') => {
+        p.bytesFetched = 0;
+        // Resumable: a dropped connection continues by Range from the last byte; the ETag
+        // is pinned, so a file replaced mid-read is detected (412), never mixed.
+        const body = resumableObjectStream(client(args.endpoint), args.betasKey, {
+          etag: args.betasEtag,
+          size: args.expectedSize,
+          signal: ctx.signal,
+          onBytes: (n) => ((p.bytesFetched += n), report()),
+        });
+        await maskedPass(await maybeGunzip(body, { decoder }), name, {
+          gather,
+          expectedVolumes: args.trials,
+          expectedDims: args.dims,
+          signal: ctx.signal,
+          onVolume: (t, values) => writer.writeTrial(t, values),
+          onProgress: (q) => {
+            p.volumesDone = q.volumesDone;
+            p.bytesInflated = q.bytesInflated;
+            report();
+          },
+        });
+      };
+      try {
+        await pass('native');
+      } catch (e) {
+        // Chromium's inflater rejects multi-member gzip: one more pass with a decoder that accepts it.
+        if (!(e instanceof NiftiFormatError && /multi-member/.test(e.message))) throw e;
+        await pass('fflate');
+      }
       p.phase = 'transpose';
       report(true);
       const manifest = await writer.commit((f) => ((p.transposed = f), report()));

@@ -60,3 +60,16 @@ test('a corrupt betas file is named and nothing is kept', async ({ page }) => {
   await expect(panel.getByTestId('betas-cached')).toHaveCount(0);
   await expect(panel.getByRole('button', { name: 'Stream ses-01 betas' })).toBeVisible();
 });
+
+test('dropped connections during the stream are resumed by Range; the pass completes', async ({ page }) => {
+  await admin('faults', { match: 'SingletrialBetas', dropAfterBytes: 2_000_000 });
+  await admin('stats/reset');
+  await page.goto(VIEW);
+  const panel = page.getByTestId('betas-panel');
+  await panel.getByRole('button', { name: 'Stream ses-01 betas' }).click();
+  await expect(panel.getByTestId('betas-cached')).toHaveText(/^120 trials/, { timeout: 60_000 });
+  const s = await (await fetch(`${BUCKET}/__admin/stats`)).json();
+  const resumes = (s.ranges as string[]).filter((r) => /^bytes=[1-9]\d*-$/.test(r));
+  expect(resumes.length).toBeGreaterThanOrEqual(3); // a ~7 MB file, cut every 2 MB
+  expect(s.byKey[BETAS].bytesSent).toBeLessThan(7_100_000 * 1.35);
+});

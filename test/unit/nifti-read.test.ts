@@ -269,3 +269,30 @@ describe('the gzip trailer is always verified', () => {
     expect(n).toBe(1); // the volume itself came through; only the trailer exposes the corruption
   });
 });
+
+describe('multi-member gzip (the fflate fallback)', () => {
+  const raw = encodeNifti1({ dims: [6, 5, 4, 5], pixdim: [1.7778, 1.7778, 1.7778, 1], datatype: 'float32', affine: LAS, data: Float32Array.from({ length: 600 }, (_, i) => i - 0.25) });
+  const cut = 352 + 2 * 480 + 17; // a member boundary in the middle of a volume
+  const twoMembers = new Uint8Array([...gzipSync(raw.slice(0, cut)), ...gzipSync(raw.slice(cut))]);
+
+  it('reads every volume of a two-member file', async () => {
+    const vols: number[][] = [];
+    const h = parseNiftiHeader(buf(raw), 'm');
+    for await (const v of iterateVolumes(await maybeGunzip(chunked(twoMembers, 100), { decoder: 'fflate' }), 'm.nii.gz')) vols.push(Array.from(decodeVoxels(v.raw, h)));
+    expect(vols.length).toBe(5);
+    expect(vols[4]).toEqual(Array.from({ length: 120 }, (_, i) => 480 + i - 0.25));
+  });
+
+  it('names a truncated file in the fallback decoder too', async () => {
+    let n = 0;
+    const run = async () => {
+      for await (const _ of iterateVolumes(await maybeGunzip(chunked(twoMembers.slice(0, twoMembers.length - 30), 100), { decoder: 'fflate' }), 'cut.nii.gz')) n++;
+    };
+    await expect(run()).rejects.toThrow(/^cut\.nii\.gz: the (gzip data is truncated|file is truncated)/);
+  });
+
+  it('recognises the error Chromium gives for a second member', async () => {
+    const { describeGzipError } = await import('../../src/formats/nifti-stream.ts');
+    expect(describeGzipError('x.nii.gz', new TypeError('Junk found after end of compressed data.')).message).toMatch(/multi-member/);
+  });
+});
