@@ -194,7 +194,7 @@ function fflateGunzip(first: Uint8Array, source: ReadableStreamDefaultReader<Uin
           gz.push(done ? new Uint8Array(0) : value, done);
         } catch (e) {
           const msg = (e as Error).message;
-          throw new TypeError(/EOF/i.test(msg) ? 'Compressed input was truncated.' : `invalid compressed data (${msg})`);
+          throw new TypeError(/EOF/i.test(msg) ? 'Compressed input was truncated.' : `invalid compressed data (${msg})`, { cause: e });
         }
         if (done) {
           if (!ended) throw new TypeError('Compressed input was truncated.');

@@ -42,7 +42,10 @@ async function drain(s: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   }
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 const md5 = (u: Uint8Array) => createHash('md5').update(u).digest('hex');
