@@ -30,6 +30,8 @@ export type BetasApi = {
   lookup: { args: { parts: string[] }; result: BetasManifest | null; progress: never };
   build: { args: BuildBetasArgs; result: BetasManifest & { ms: number }; progress: BetasProgress };
   readTrial: { args: { id: string; t: number; nBrain: number }; result: Float32Array; progress: never };
+  /** Mean over trials (NaN where a trial is NaN: a failed fit stays visible). */
+  meanOfTrials: { args: { id: string; trials: number[]; nBrain: number }; result: Float32Array; progress: never };
   readVoxel: { args: { id: string; v: number; trials: number }; result: Float32Array; progress: never };
 };
 

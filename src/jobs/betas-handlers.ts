@@ -105,6 +105,18 @@ export const betasHandlers: Handlers<BetasApi> = {
     return row;
   },
 
+  async meanOfTrials({ id, trials, nBrain }, ctx) {
+    const sum = new Float64Array(nBrain);
+    for (const t of trials) {
+      if (ctx.signal.aborted) throw new DOMException('Cancelled', 'AbortError');
+      const row = await readRow(id, 'trials', t, nBrain);
+      for (let i = 0; i < nBrain; i++) sum[i] += row[i];
+    }
+    const mean = Float32Array.from(sum, (x) => x / Math.max(1, trials.length));
+    ctx.transfer(mean.buffer);
+    return mean;
+  },
+
   async readVoxel({ id, v, trials }, ctx) {
     const row = await readRow(id, 'voxels', v, trials);
     ctx.transfer(row.buffer);

@@ -113,3 +113,14 @@ export function trialsForStimuli(rows: readonly TrialRow[], stimuli: StimulusSet
   }
   return Uint32Array.from(keep);
 }
+
+/**
+ * The trials a betas map averages: the trial itself, every repeat of its
+ * image (same label), or every shared / unique trial of the session.
+ */
+export function trialsForView(rows: readonly TrialRow[], t: number, view: 'trial' | 'image' | 'shared' | 'unique'): number[] {
+  if (t < 0 || t >= rows.length) return [];
+  if (view === 'trial') return [t];
+  if (view === 'image') return rows.flatMap((r, i) => (r.label === rows[t].label ? [i] : []));
+  return Array.from(trialsForStimuli(rows, view));
+}

@@ -53,11 +53,15 @@ export function useBuildBetas() {
   return { start, cancel, progress, error, startedAt };
 }
 
-export function useTrialMap(entry: BetasManifest | null | undefined, t: number | null) {
+/** One trial's brain row, or the mean of several (`trials` with more than one index). */
+export function useTrialMap(entry: BetasManifest | null | undefined, trials: number[] | null) {
   return useQuery({
-    queryKey: ['betas-trial', entry?.id, t],
-    queryFn: () => betasWorker().call('readTrial', { id: entry!.id, t: t!, nBrain: entry!.nBrain }),
-    enabled: !!entry && t !== null,
+    queryKey: ['betas-map', entry?.id, trials?.join(',')],
+    queryFn: ({ signal }) =>
+      trials!.length === 1
+        ? betasWorker().call('readTrial', { id: entry!.id, t: trials![0], nBrain: entry!.nBrain }, { signal })
+        : betasWorker().call('meanOfTrials', { id: entry!.id, trials: trials!, nBrain: entry!.nBrain }, { signal }),
+    enabled: !!entry && trials !== null && trials.length > 0,
     staleTime: Infinity,
     gcTime: 30_000,
     placeholderData: (prev) => prev,

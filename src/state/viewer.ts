@@ -13,6 +13,8 @@ export type SliceLayout = 'multiplanar' | 'multiplanar3d' | 'axial' | 'coronal' 
 /** A per-voxel map: a session's noise ceiling, a subject-level one, or R² mean. */
 export type MapId = `nc:${string}` | 'nc4' | 'nc12' | 'ncall' | 'r2mean';
 export type OverlayId = 'map' | 'mask' | 'rois';
+export type TrialView = 'trial' | 'image' | 'shared' | 'unique';
+const TRIAL_VIEWS: TrialView[] = ['trial', 'image', 'shared', 'unique'];
 
 export const COLORMAPS = ['hot', 'warm', 'viridis', 'plasma', 'inferno', 'cool'] as const;
 export type Colormap = (typeof COLORMAPS)[number];
@@ -43,6 +45,8 @@ export interface ViewerSettings {
   betasSession: string | null;
   trial: number;
   showTrial: boolean;
+  /** What the betas map shows: the trial, or a mean over its image's repeats / all shared / all unique trials. */
+  trialView: TrialView;
   /** |beta| below this is transparent (percent signal change). */
   betaThreshold: number;
 }
@@ -66,6 +70,7 @@ export const DEFAULT_VIEWER: ViewerSettings = {
   betasSession: null,
   trial: 0,
   showTrial: false,
+  trialView: 'trial',
   betaThreshold: 0.5,
 };
 
@@ -114,6 +119,7 @@ export function viewerToQuery(s: ViewerSettings, q: URLSearchParams): void {
   if (s.betasSession) q.set('bses', s.betasSession);
   if (s.trial !== d.trial) q.set('trial', String(s.trial));
   if (s.showTrial) q.set('showtrial', '1');
+  if (s.trialView !== d.trialView) q.set('tview', s.trialView);
   if (s.betaThreshold !== d.betaThreshold) q.set('bthr', String(s.betaThreshold));
 }
 
@@ -194,6 +200,11 @@ export function viewerFromQuery(q: URLSearchParams): { patch: Partial<ViewerSett
   const trial = num('trial', 0, 1e6);
   if (trial !== undefined) patch.trial = Math.floor(trial);
   if (q.get('showtrial') === '1') patch.showTrial = true;
+  const tview = q.get('tview');
+  if (tview !== null) {
+    if ((TRIAL_VIEWS as string[]).includes(tview)) patch.trialView = tview as TrialView;
+    else bad('tview', 'expected trial|image|shared|unique');
+  }
   const bthr = num('bthr', 0, 1e6);
   if (bthr !== undefined) patch.betaThreshold = bthr;
   return { patch, ignored };

@@ -5,7 +5,7 @@
 import { expect, test } from '@playwright/test';
 
 const BUCKET = 'http://127.0.0.1:9000';
-const VIEW = '/?source=demo&subject=sub-01&tab=viewer&vox=10,16,20';
+const VIEW = '/?source=demo&subject=sub-01&tab=viewer&vox=10,16,20&roimode=off&layout=axial';
 const BETAS = 'derivatives/glmsingle-tedana/sub-01/ses-01/func/sub-01_ses-01_task-images_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz';
 
 async function admin(path: string, body?: unknown) {
@@ -29,6 +29,15 @@ test('stream a session once; trials and voxel series then come from the browser'
   await expect(page.getByTestId('niivue')).toHaveAttribute('data-layers', /map/);
   await expect(page).toHaveURL(/trial=7/);
   await expect(panel.getByRole('img', { name: /Betas of the crosshair voxel/ })).toBeVisible();
+
+  // The mean over every shared trial, on the brain (golden picture).
+  await panel.getByRole('combobox', { name: 'Betas map shows' }).selectOption('shared');
+  await expect(page).toHaveURL(/tview=shared/);
+  const view = page.getByTestId('niivue');
+  await expect(view).toHaveAttribute('data-layers', 'anatomy,map,mask');
+  await expect(page.getByTestId('progress-tray')).toHaveCount(0);
+  await page.waitForTimeout(1500); // the mean is read in the worker, then drawn
+  await expect(view).toHaveScreenshot('betas-mean-shared.png');
 
   await admin('stats/reset');
   await page.reload();

@@ -1,6 +1,6 @@
 /** The trial table (bucket-layout.md §4) and the package's stimuli= trial filter. */
 import { describe, expect, it } from 'vitest';
-import { parseTrialTable, trialsForStimuli, TrialTableError, type StimulusSet } from '../../src/science/trials.ts';
+import { parseTrialTable, trialsForStimuli, trialsForView, TrialTableError, type StimulusSet } from '../../src/science/trials.ts';
 
 const F = 'sub-01_ses-01_task-images_desc-SingletrialBetas_trials.tsv';
 const tsv = (...lines: string[]) => lines.join('\n') + '\n';
@@ -106,5 +106,19 @@ describe('trialsForStimuli', () => {
   it('an empty table gives an empty selection; an unknown set is refused with the package wording', () => {
     expect(trialsForStimuli([], 'shared')).toHaveLength(0);
     expect(() => trialsForStimuli(rows, 'SHARED' as StimulusSet)).toThrow("stimuli must be 'shared' or 'unique', got 'SHARED'");
+  });
+});
+
+describe('trialsForView', () => {
+  const rows = parseTrialTable(
+    ['session\trun\tbeta_index\tlabel', 'ses-01\t1\t0\tshared_12rep_a.jpg', 'ses-01\t1\t1\tunique_b.jpg', 'ses-01\t2\t2\tshared_12rep_a.jpg', 'ses-01\t2\t3\tshared_4rep_OOD_shape_c.png'].join('\n'),
+    't.tsv',
+  );
+  it('picks the trial, its image repeats, or a stimulus set', () => {
+    expect(trialsForView(rows, 2, 'trial')).toEqual([2]);
+    expect(trialsForView(rows, 2, 'image')).toEqual([0, 2]);
+    expect(trialsForView(rows, 1, 'shared')).toEqual([0, 2, 3]); // OOD counts as shared
+    expect(trialsForView(rows, 0, 'unique')).toEqual([1]);
+    expect(trialsForView(rows, 9, 'trial')).toEqual([]);
   });
 });

@@ -8,7 +8,8 @@ import type { BetasManifest } from '../../cache/betas-store.ts';
 import { useBetasEntry, useBuildBetas, useVoxelSeries, type BetasSource } from '../../state/betas.ts';
 import { useTrialTable } from '../../state/queries.ts';
 import { useEndpoint } from '../../state/queries.ts';
-import { useViewer } from '../../state/viewer.ts';
+import { useViewer, type TrialView } from '../../state/viewer.ts';
+import { trialsForView } from '../../science/trials.ts';
 import { ErrorNotice } from '../common/ErrorNotice.tsx';
 import { Plot } from '../common/Plot.tsx';
 
@@ -154,6 +155,12 @@ export function BetasPanel({
               run {rows![t].run} · <code>{label}</code>
             </p>
           )}
+          <select aria-label="Betas map shows" value={v.trialView} onChange={(e) => v.set({ trialView: e.target.value as TrialView, showTrial: true })}>
+            <option value="trial">this trial</option>
+            <option value="image">mean of this image's repeats ({rows ? trialsForView(rows, t, 'image').length : '…'} trials)</option>
+            <option value="shared">mean of all shared trials ({rows ? trialsForView(rows, t, 'shared').length : '…'})</option>
+            <option value="unique">mean of all unique trials ({rows ? trialsForView(rows, t, 'unique').length : '…'})</option>
+          </select>
           {voxelPosition < 0 ? (
             <p className="layer-note">The crosshair is outside the brain mask: no betas there.</p>
           ) : plot ? (

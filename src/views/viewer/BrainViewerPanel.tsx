@@ -10,6 +10,8 @@ import { useViewerData } from './useViewerData.ts';
 import { ViewerControls } from './ViewerControls.tsx';
 import { BetasPanel } from './BetasPanel.tsx';
 import { useTrialMap } from '../../state/betas.ts';
+import { useTrialTable } from '../../state/queries.ts';
+import { trialsForView } from '../../science/trials.ts';
 import type { BetasManifest } from '../../cache/betas-store.ts';
 import { nonzeroMask } from '../../science/masks.ts';
 import { cOrderPositions, voxelsInCOrder, type Dims3 } from '../../science/voxel-order.ts';
@@ -39,13 +41,18 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
     const mask = nonzeroMask(ref.data);
     return { gather: voxelsInCOrder(mask, dims), position: cOrderPositions(mask, dims) };
   }, [ref]);
-  const trialRow = useTrialMap(betasEntry, settings.showTrial ? settings.trial : null);
+  const trialTable = useTrialTable(subject, betasEntry ? (settings.betasSession ?? data.sessions.data?.find((x) => !x.heldOut)?.id ?? null) : null);
+  const mapTrials = useMemo(
+    () => (trialTable.data && settings.showTrial ? trialsForView(trialTable.data, settings.trial, settings.trialView) : null),
+    [trialTable.data, settings.showTrial, settings.trial, settings.trialView],
+  );
+  const trialRow = useTrialMap(betasEntry, mapTrials);
   const trialVolume = useMemo((): LoadedVolume | undefined => {
     if (!ref || !brainAxis || !trialRow.data || !betasEntry || trialRow.data.length !== brainAxis.gather.length) return undefined;
     const full = new Float32Array(ref.data.length);
     brainAxis.gather.forEach((n, i) => (full[n] = trialRow.data![i]));
-    return { key: `betas:${betasEntry.id}:${settings.trial}`, header: ref.header, data: full, source: 'cache', bytesFetched: 0, ms: 0 };
-  }, [ref, brainAxis, trialRow.data, betasEntry, settings.trial]);
+    return { key: `betas:${betasEntry.id}:${settings.trialView}:${settings.trial}`, header: ref.header, data: full, source: 'cache', bytesFetched: 0, ms: 0 };
+  }, [ref, brainAxis, trialRow.data, betasEntry, settings.trial, settings.trialView]);
   const showingTrial = settings.showTrial && trialVolume !== undefined;
 
   // ROIs are drawn once every resolved ROI has settled (one GL refresh instead of one per file).
