@@ -29,11 +29,17 @@ export interface BetasProgress {
 export type BetasApi = {
   lookup: { args: { parts: string[] }; result: BetasManifest | null; progress: never };
   build: { args: BuildBetasArgs; result: BetasManifest & { ms: number }; progress: BetasProgress };
-  readTrial: { args: { id: string; t: number; nBrain: number }; result: Float32Array; progress: never };
+  readTrial: { args: { id: string; t: number; nBrain: number }; result: TimedRow; progress: never };
   /** Mean over trials (NaN where a trial is NaN: a failed fit stays visible). */
-  meanOfTrials: { args: { id: string; trials: number[]; nBrain: number }; result: Float32Array; progress: never };
-  readVoxel: { args: { id: string; v: number; trials: number }; result: Float32Array; progress: never };
+  meanOfTrials: { args: { id: string; trials: number[]; nBrain: number }; result: TimedRow; progress: never };
+  readVoxel: { args: { id: string; v: number; trials: number }; result: TimedRow; progress: never };
 };
+
+/** A row read from OPFS, with how long the read took in the worker (ms). */
+export interface TimedRow {
+  data: Float32Array;
+  ms: number;
+}
 
 export function betasEntryParts(a: Pick<BuildBetasArgs, 'endpoint' | 'betasKey' | 'betasEtag' | 'maskKey' | 'maskEtag'>): string[] {
   return ['betas-v1', a.endpoint, a.betasKey, a.betasEtag, a.maskKey, a.maskEtag];

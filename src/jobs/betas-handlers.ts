@@ -100,12 +100,14 @@ export const betasHandlers: Handlers<BetasApi> = {
   },
 
   async readTrial({ id, t, nBrain }, ctx) {
+    const t0 = performance.now();
     const row = await readRow(id, 'trials', t, nBrain);
     ctx.transfer(row.buffer);
-    return row;
+    return { data: row, ms: performance.now() - t0 };
   },
 
   async meanOfTrials({ id, trials, nBrain }, ctx) {
+    const t0 = performance.now();
     const sum = new Float64Array(nBrain);
     for (const t of trials) {
       if (ctx.signal.aborted) throw new DOMException('Cancelled', 'AbortError');
@@ -114,12 +116,13 @@ export const betasHandlers: Handlers<BetasApi> = {
     }
     const mean = Float32Array.from(sum, (x) => x / Math.max(1, trials.length));
     ctx.transfer(mean.buffer);
-    return mean;
+    return { data: mean, ms: performance.now() - t0 };
   },
 
   async readVoxel({ id, v, trials }, ctx) {
+    const t0 = performance.now();
     const row = await readRow(id, 'voxels', v, trials);
     ctx.transfer(row.buffer);
-    return row;
+    return { data: row, ms: performance.now() - t0 };
   },
 };

@@ -32,6 +32,7 @@ export function BetasPanel({
   reference,
   voxelPosition,
   onEntry,
+  mapReadMs,
 }: {
   subject: string;
   sessions: SessionInfo[];
@@ -40,6 +41,8 @@ export function BetasPanel({
   /** Position of the crosshair voxel in the brain's C-order voxel list, or -1 outside the brain. */
   voxelPosition: number;
   onEntry(entry: BetasManifest | null): void;
+  /** How long the shown map took to read from OPFS (ms). */
+  mapReadMs?: number;
 }) {
   const v = useViewer();
   const endpoint = useEndpoint();
@@ -77,7 +80,7 @@ export function BetasPanel({
       mode: 'markers' as const,
       name,
       x: xs(want),
-      y: xs(want).map((i) => series.data![i]),
+      y: xs(want).map((i) => series.data!.data[i]),
       text: xs(want).map((i) => rows[i].label),
       hovertemplate: 'trial %{x}<br>%{text}<br>β = %{y:.2f}<extra></extra>',
       marker: { size: 5, color },
@@ -166,6 +169,9 @@ export function BetasPanel({
           ) : plot ? (
             <Plot data={plot.data} layout={plot.layout} className="betas-plot" label="Betas of the crosshair voxel over the trials of the session" />
           ) : null}
+          <p className="layer-note" data-testid="betas-read-times">
+            read from this browser: map {mapReadMs !== undefined ? `${mapReadMs.toFixed(1)} ms` : '–'} · voxel series {series.data ? `${series.data.ms.toFixed(1)} ms` : '–'}
+          </p>
         </>
       )}
     </section>

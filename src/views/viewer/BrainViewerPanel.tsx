@@ -48,9 +48,10 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
   );
   const trialRow = useTrialMap(betasEntry, mapTrials);
   const trialVolume = useMemo((): LoadedVolume | undefined => {
-    if (!ref || !brainAxis || !trialRow.data || !betasEntry || trialRow.data.length !== brainAxis.gather.length) return undefined;
+    const row = trialRow.data?.data;
+    if (!ref || !brainAxis || !row || !betasEntry || row.length !== brainAxis.gather.length) return undefined;
     const full = new Float32Array(ref.data.length);
-    brainAxis.gather.forEach((n, i) => (full[n] = trialRow.data![i]));
+    brainAxis.gather.forEach((n, i) => (full[n] = row[i]));
     return { key: `betas:${betasEntry.id}:${settings.trialView}:${settings.trial}`, header: ref.header, data: full, source: 'cache', bytesFetched: 0, ms: 0 };
   }, [ref, brainAxis, trialRow.data, betasEntry, settings.trial, settings.trialView]);
   const showingTrial = settings.showTrial && trialVolume !== undefined;
@@ -162,6 +163,7 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
             reference={ref}
             voxelPosition={brainAxis.position[voxel[0] + ref.header.dims[0] * (voxel[1] + ref.header.dims[1] * voxel[2])]}
             onEntry={setBetasEntry}
+            mapReadMs={trialRow.data?.ms}
           />
         )}
         <ViewerControls
