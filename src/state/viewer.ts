@@ -47,6 +47,8 @@ export interface ViewerSettings {
   showTrial: boolean;
   /** What the betas map shows: the trial, or a mean over its image's repeats / all shared / all unique trials. */
   trialView: TrialView;
+  /** Voxel plot: one column per image, its repeats stacked. */
+  groupRepeats: boolean;
   /** |beta| below this is transparent (percent signal change). */
   betaThreshold: number;
 }
@@ -71,6 +73,7 @@ export const DEFAULT_VIEWER: ViewerSettings = {
   trial: 0,
   showTrial: false,
   trialView: 'trial',
+  groupRepeats: false,
   betaThreshold: 0.5,
 };
 

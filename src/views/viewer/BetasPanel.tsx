@@ -33,6 +33,7 @@ export function BetasPanel({
   voxelPosition,
   onEntry,
   mapReadMs,
+  voxelNc,
 }: {
   subject: string;
   sessions: SessionInfo[];
@@ -43,6 +44,8 @@ export function BetasPanel({
   onEntry(entry: BetasManifest | null): void;
   /** How long the shown map took to read from OPFS (ms). */
   mapReadMs?: number;
+  /** The crosshair voxel's subject-level (12-rep) noise ceiling, when loaded. */
+  voxelNc?: number;
 }) {
   const v = useViewer();
   const endpoint = useEndpoint();
@@ -72,17 +75,37 @@ export function BetasPanel({
   const t = Math.min(v.trial, Math.max(0, (entry.data?.trials ?? 1) - 1));
   const label = rows?.[t]?.label;
   const plot = useMemo(() => {
-    if (!series.data || !rows) return null;
-    const shared = rows.map((r) => r.label.startsWith('shared_'));
-    const xs = (want: boolean) => rows.flatMap((_, i) => (shared[i] === want ? [i] : []));
+    const series_ = series.data?.data;
+    if (!series_ || !rows) return null;
+    const isShared = (i: number) => rows[i].label.startsWith('shared_');
+    const hover = 'trial %{customdata}<br>%{text}<br>β = %{y:.2f}<extra></extra>';
+    if (v.groupRepeats) {
+      // One column per image (ordered by its mean β), one point per repeat: do repeats agree?
+      const byImage = new Map<string, number[]>();
+      rows.forEach((r, i) => byImage.set(r.label, [...(byImage.get(r.label) ?? []), i]));
+      const images = [...byImage.entries()]
+        .map(([label, idx]) => ({ label, idx, mean: idx.reduce((a, i) => a + series_[i], 0) / idx.length }))
+        .sort((a, b) => a.mean - b.mean);
+      const trace = (shared: boolean, name: string, color: string) => {
+        const pts = images.flatMap((im, k) => (isShared(im.idx[0]) === shared ? im.idx.map((i) => ({ k, i, label: im.label })) : []));
+        return { type: 'scatter' as const, mode: 'markers' as const, name, x: pts.map((p) => p.k), y: pts.map((p) => series_[p.i]), text: pts.map((p) => p.label), customdata: pts.map((p) => p.i), hovertemplate: hover, marker: { size: 5, color } };
+      };
+      const means = { type: 'scatter' as const, mode: 'lines' as const, name: 'mean of repeats', x: images.map((_, k) => k), y: images.map((im) => im.mean), line: { color: '#8d98ad', width: 1 }, hoverinfo: 'skip' as const };
+      return {
+        data: [means, trace(true, 'shared', '#5ee0c8'), trace(false, 'unique', '#ffb347')],
+        layout: { height: 190, margin: { l: 38, r: 8, t: 6, b: 30 }, xaxis: { title: { text: 'image (by mean β)' }, showticklabels: false }, yaxis: { title: { text: 'β (%)' } }, legend: { orientation: 'h' as const, y: 1.15 } },
+      };
+    }
+    const xs = (want: boolean) => rows.flatMap((_, i) => (isShared(i) === want ? [i] : []));
     const trace = (want: boolean, name: string, color: string) => ({
       type: 'scatter' as const,
       mode: 'markers' as const,
       name,
       x: xs(want),
-      y: xs(want).map((i) => series.data!.data[i]),
+      y: xs(want).map((i) => series_[i]),
       text: xs(want).map((i) => rows[i].label),
-      hovertemplate: 'trial %{x}<br>%{text}<br>β = %{y:.2f}<extra></extra>',
+      customdata: xs(want),
+      hovertemplate: hover,
       marker: { size: 5, color },
     });
     return {
@@ -96,7 +119,7 @@ export function BetasPanel({
         shapes: [{ type: 'line' as const, x0: t, x1: t, yref: 'paper' as const, y0: 0, y1: 1, line: { color: '#8d98ad', width: 1, dash: 'dot' as const } }],
       },
     };
-  }, [series.data, rows, t]);
+  }, [series.data, rows, t, v.groupRepeats]);
 
   const p = build.progress;
   return (
@@ -164,6 +187,12 @@ export function BetasPanel({
             <option value="shared">mean of all shared trials ({rows ? trialsForView(rows, t, 'shared').length : '…'})</option>
             <option value="unique">mean of all unique trials ({rows ? trialsForView(rows, t, 'unique').length : '…'})</option>
           </select>
+          <label className="layer-note">
+            <input type="checkbox" checked={v.groupRepeats} onChange={(e) => v.set({ groupRepeats: e.target.checked })} /> group the repeats of each image
+            {voxelNc !== undefined && (
+              <span data-testid="voxel-nc"> · this voxel's 12-rep noise ceiling {Number.isNaN(voxelNc) ? 'NaN' : `${voxelNc.toFixed(1)} %`}</span>
+            )}
+          </label>
           {voxelPosition < 0 ? (
             <p className="layer-note">The crosshair is outside the brain mask: no betas there.</p>
           ) : plot ? (

@@ -164,6 +164,10 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
             voxelPosition={brainAxis.position[voxel[0] + ref.header.dims[0] * (voxel[1] + ref.header.dims[1] * voxel[2])]}
             onEntry={setBetasEntry}
             mapReadMs={trialRow.data?.ms}
+            voxelNc={(() => {
+              const nc = data.readoutMaps.find((m) => m.label === 'NC 12-rep')?.volume;
+              return nc ? nc.data[voxel[0] + ref.header.dims[0] * (voxel[1] + ref.header.dims[1] * voxel[2])] : undefined;
+            })()}
           />
         )}
         <ViewerControls
