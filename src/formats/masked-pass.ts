@@ -10,8 +10,8 @@
  * payloads included, is bit-identical to the file (what numpy returns).
  */
 import { GridMismatchError } from '../science/grid.ts';
-import { hasScaling, voxelsPerVolume, volumeCount, bytesPerVolume, type NiftiHeader } from './nifti.ts';
-import { iterateVolumes } from './nifti-stream.ts';
+import { hasScaling, NiftiFormatError, voxelsPerVolume, volumeCount, bytesPerVolume, type NiftiHeader } from './nifti.ts';
+import { describeGzipError, drainToEnd, readHeaderFromCursor, StreamCursor } from './nifti-stream.ts';
 
 export interface MaskedPassProgress {
   volumesDone: number;
@@ -97,50 +97,29 @@ function abortable(stream: ReadableStream<Uint8Array>, signal: AbortSignal): Rea
   });
 }
 
-type Gatherer = (raw: Uint8Array) => void;
-
-/** Builds the per-volume gather for this header: the fast paths are chosen once, not per voxel. */
-function makeGatherer(h: NiftiHeader, gather: Uint32Array, out: Float32Array): Gatherer {
-  const bpv = h.bytesPerVoxel;
+/**
+ * Reads one voxel value at a byte offset, as decodeVoxels would store it:
+ * Math.fround before scaling (decodeVoxels keeps the raw value in a
+ * Float32Array first; int32/float64 files must match it).
+ */
+function valueReader(h: NiftiHeader): (v: DataView, o: number) => number {
   const le = h.littleEndian;
-  const scaled = hasScaling(h);
+  const get: (v: DataView, o: number) => number = (() => {
+    switch (h.dtype) {
+      case 'uint8': return (v: DataView, o: number) => v.getUint8(o);
+      case 'int8': return (v: DataView, o: number) => v.getInt8(o);
+      case 'int16': return (v: DataView, o: number) => v.getInt16(o, le);
+      case 'uint16': return (v: DataView, o: number) => v.getUint16(o, le);
+      case 'int32': return (v: DataView, o: number) => v.getInt32(o, le);
+      case 'uint32': return (v: DataView, o: number) => v.getUint32(o, le);
+      case 'float32': return (v: DataView, o: number) => v.getFloat32(o, le);
+      case 'float64': return (v: DataView, o: number) => v.getFloat64(o, le);
+    }
+  })();
+  if (!hasScaling(h)) return get;
   const slope = h.sclSlope;
   const inter = h.sclInter;
-  const n = gather.length;
-  if (h.dtype === 'float32' && !scaled) {
-    // Raw 32-bit words: exact bits (NaN payloads too), no float conversion.
-    const bits = new Uint32Array(out.buffer, out.byteOffset, n);
-    return (raw) => {
-      if (le && raw.byteOffset % 4 === 0) {
-        const src = new Uint32Array(raw.buffer, raw.byteOffset, raw.byteLength >>> 2);
-        for (let j = 0; j < n; j++) bits[j] = src[gather[j]];
-      } else {
-        const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-        for (let j = 0; j < n; j++) bits[j] = view.getUint32(gather[j] * 4, le);
-      }
-    };
-  }
-  const get = readerFor(h);
-  return (raw) => {
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    // Math.fround before scaling: decodeVoxels stores the raw value in a
-    // Float32Array first, and we must match it for int32/float64 files too.
-    if (scaled) for (let j = 0; j < n; j++) out[j] = Math.fround(get(view, gather[j] * bpv)) * slope + inter;
-    else for (let j = 0; j < n; j++) out[j] = get(view, gather[j] * bpv);
-  };
-
-  function readerFor(hh: NiftiHeader): (v: DataView, o: number) => number {
-    switch (hh.dtype) {
-      case 'uint8': return (v, o) => v.getUint8(o);
-      case 'int8': return (v, o) => v.getInt8(o);
-      case 'int16': return (v, o) => v.getInt16(o, le);
-      case 'uint16': return (v, o) => v.getUint16(o, le);
-      case 'int32': return (v, o) => v.getInt32(o, le);
-      case 'uint32': return (v, o) => v.getUint32(o, le);
-      case 'float32': return (v, o) => v.getFloat32(o, le);
-      case 'float64': return (v, o) => v.getFloat64(o, le);
-    }
-  }
+  return (v, o) => Math.fround(get(v, o)) * slope + inter;
 }
 
 /**
@@ -159,7 +138,7 @@ export async function maskedPass(decompressed: ReadableStream<Uint8Array>, fileN
   }
   const stream = signal ? abortable(decompressed, signal) : decompressed;
   // Set by onHeader, which iterateVolumes calls before it yields any volume.
-  const st: { header: NiftiHeader | null; gatherer: Gatherer | null; volumes: number } = { header: null, gatherer: null, volumes: 0 };
+  const st: { header: NiftiHeader | null; volumes: number } = { header: null, volumes: 0 };
   const out = new Float32Array(gather.length);
 
   const checkHeader = (h: NiftiHeader) => {
@@ -175,23 +154,74 @@ export async function maskedPass(decompressed: ReadableStream<Uint8Array>, fileN
     if (max >= nvox) throw new RangeError(`${fileName}: gather index ${max} is outside its ${h.dims.slice(0, 3).join('×')} grid (${nvox} voxels).`);
     st.header = h;
     st.volumes = volumes;
-    st.gatherer = makeGatherer(h, gather, out);
   };
 
+  // Volumes are gathered straight from the inflated chunks (no copy of the
+  // whole volume): the gather indices are visited in file order, and a value
+  // that straddles two chunks is assembled in a small buffer.
+  const cursor = new StreamCursor(stream, (e) => describeGzipError(fileName, e));
   try {
-    // for-await closes the generator on any exit (a throwing onVolume too),
-    // which cancels the stream: a failed pass never leaves a download running.
-    for await (const { index, raw } of iterateVolumes(stream, fileName, { onHeader: checkHeader })) {
-      const { header: h, gatherer: g } = st;
-      if (!h || !g) throw new Error('maskedPass: a volume arrived before the header was checked');
-      g(raw);
-      await opts.onVolume(index, out);
+    const { header: h } = await readHeaderFromCursor(cursor, fileName);
+    checkHeader(h);
+    const skip = h.voxOffset - cursor.position;
+    if ((await cursor.skip(skip)) < skip) throw new NiftiFormatError(fileName, 'the file ends before its voxel data starts (vox_offset).');
+    const bpv = h.bytesPerVoxel;
+    const volBytes = bytesPerVolume(h);
+    const order = Uint32Array.from(gather.keys()).sort((x, y) => gather[x] - gather[y]);
+    const offsets = Float64Array.from(order, (k) => gather[k] * bpv);
+    const read = valueReader(h);
+    const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
+    const rawBits = h.dtype === 'float32' && !hasScaling(h);
+    const carry = new Uint8Array(8);
+    const carryView = new DataView(carry.buffer);
+    for (let t = 0; t < st.volumes; t++) {
+      let pos = 0; // byte offset within the volume
+      let p = 0; // next gather entry (file order)
+      let pending = 0; // bytes of a straddling value already in `carry`
+      while (pos < volBytes) {
+        const chunk = await cursor.nextChunk(volBytes - pos);
+        if (!chunk) throw new NiftiFormatError(fileName, `the file is truncated: volume ${t + 1} of ${st.volumes} has ${pos} of ${volBytes} bytes (dims [${h.dims.join(', ')}]).`);
+        const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        const end = pos + chunk.length;
+        if (pending) {
+          // A value begun in an earlier chunk: it may span any number of (tiny) chunks.
+          const take = Math.min(bpv - pending, chunk.length);
+          carry.set(chunk.subarray(0, take), pending);
+          pending += take;
+          if (pending < bpv) {
+            pos = end;
+            continue;
+          }
+          const k = order[p++];
+          if (rawBits) bits[k] = carryView.getUint32(0, h.littleEndian);
+          else out[k] = read(carryView, 0);
+          // The same voxel may be gathered more than once.
+          while (p < order.length && offsets[p] === offsets[p - 1]) bits[order[p++]] = bits[k];
+          pending = 0;
+        }
+        while (p < order.length && offsets[p] + bpv <= end) {
+          const o = offsets[p] - pos;
+          const k = order[p++];
+          if (rawBits) bits[k] = view.getUint32(o, h.littleEndian);
+          else out[k] = read(view, o);
+        }
+        if (p < order.length && offsets[p] < end) {
+          pending = end - offsets[p];
+          carry.set(chunk.subarray(chunk.length - pending), 0);
+        }
+        pos = end;
+      }
+      await opts.onVolume(t, out);
       if (signal?.aborted) throw abortError(signal);
-      opts.onProgress?.({ volumesDone: index + 1, volumes: st.volumes, bytesInflated: h.voxOffset + (index + 1) * bytesPerVolume(h) });
+      opts.onProgress?.({ volumesDone: t + 1, volumes: st.volumes, bytesInflated: h.voxOffset + (t + 1) * volBytes });
     }
+    // The gzip CRC and length are verified only when the trailer is read.
+    await drainToEnd(cursor);
   } catch (e) {
     if (signal?.aborted) throw abortError(signal);
     throw e;
+  } finally {
+    await cursor.cancel();
   }
   if (!st.header) throw new Error('maskedPass: the stream ended without a header');
   return st.header;

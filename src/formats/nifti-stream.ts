@@ -60,6 +60,19 @@ export class StreamCursor {
     return got;
   }
 
+  /**
+   * The next bytes, up to `max`, as a view into the current chunk (no copy;
+   * valid until the next call). Null at the end of the stream.
+   */
+  async nextChunk(max: number): Promise<Uint8Array | null> {
+    if (!(await this.fill())) return null;
+    const take = Math.min(max, this.chunk.length - this.offset);
+    const view = this.chunk.subarray(this.offset, this.offset + take);
+    this.offset += take;
+    this.position += take;
+    return view;
+  }
+
   async skip(n: number): Promise<number> {
     let skipped = 0;
     while (skipped < n) {

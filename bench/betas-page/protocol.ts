@@ -1,0 +1,45 @@
+/** Messages between bench/betas-pass.ts, the page (main.ts) and its worker (worker.ts). */
+
+export type JobKind = 'drain' | 'masked' | 'nifti-reader' | 'niivue';
+
+export interface Job {
+  kind: JobKind;
+  /** Absolute URL of the .nii.gz on the dev bucket server. */
+  url: string;
+  /** File name for error messages. */
+  name: string;
+  /** Trials (4th dim) the file has. */
+  volumes: number;
+  /**
+   * Diagnostic: call gc() (needs --js-flags=--expose-gc) every few chunks or
+   * volumes, so the memory peak shows what is live rather than what V8 has
+   * not collected yet.
+   */
+  forceGc?: boolean;
+}
+
+export interface JobOk {
+  ok: true;
+  /** Wall time of the measured part, ms (fetch start → last byte handled). */
+  ms: number;
+  /** Inflated bytes the job saw (whole file for drain / peers). */
+  inflatedBytes: number;
+  /** masked: float64 sum of the output in (trial, gather) order, to check against the generator. */
+  outputSum?: number;
+  /** masked: bytes of the preallocated T × nBrain float32 output. */
+  outputBytes?: number;
+  /** Free-form detail (e.g. what the peer ended up holding). */
+  note?: string;
+}
+
+export interface JobFailed {
+  ok: false;
+  error: string;
+}
+
+export type JobResult = JobOk | JobFailed;
+
+export function errorText(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return String(e);
+}
