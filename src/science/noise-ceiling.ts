@@ -50,7 +50,7 @@ function sortedFinite(values: Float32Array): Float64Array {
 }
 
 /** First index whose value is >= t in an ascending array (its length if none). */
-function lowerBound(sorted: Float64Array, t: number): number {
+export function lowerBound(sorted: ArrayLike<number>, t: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {

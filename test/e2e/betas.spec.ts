@@ -2,17 +2,12 @@
  * Single-trial betas in the viewer: one streaming pass into OPFS, then trials
  * and voxel series without the network; cancel and bad files.
  */
+import { admin, stats } from './bucket-admin.ts';
 import { expect, test } from '@playwright/test';
 
-const BUCKET = 'http://127.0.0.1:9000';
 const VIEW = '/?source=demo&subject=sub-01&tab=viewer&vox=10,16,20&roimode=off&layout=axial';
 const BETAS = 'derivatives/glmsingle-tedana/sub-01/ses-01/func/sub-01_ses-01_task-images_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz';
 
-async function admin(path: string, body?: unknown) {
-  const r = await fetch(`${BUCKET}/__admin/${path}`, body === undefined ? { method: 'POST' } : { method: 'PUT', body: JSON.stringify(body) });
-  expect(r.ok).toBe(true);
-}
-const stats = async (): Promise<{ byKey: Record<string, { requests: number; bytesSent: number }> }> => (await fetch(`${BUCKET}/__admin/stats`)).json();
 
 test.afterEach(async () => {
   await admin('faults', null);
@@ -77,8 +72,8 @@ test('dropped connections during the stream are resumed by Range; the pass compl
   const panel = page.getByTestId('betas-panel');
   await panel.getByRole('button', { name: 'Stream ses-01 betas' }).click();
   await expect(panel.getByTestId('betas-cached')).toHaveText(/^120 trials/, { timeout: 60_000 });
-  const s = await (await fetch(`${BUCKET}/__admin/stats`)).json();
-  const resumes = (s.ranges as string[]).filter((r) => /^bytes=[1-9]\d*-$/.test(r));
+  const s = await stats();
+  const resumes = s.ranges.filter((r) => /^bytes=[1-9]\d*-$/.test(r));
   expect(resumes.length).toBeGreaterThanOrEqual(3); // a ~7 MB file, cut every 2 MB
   expect(s.byKey[BETAS].bytesSent).toBeLessThan(7_100_000 * 1.35);
 });

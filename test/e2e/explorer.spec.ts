@@ -2,14 +2,10 @@
  * The first vertical slice, as a user meets it: the demo bucket through the
  * dev S3 server, in Debian's Chromium, against the built app.
  */
+import { BUCKET, setFaults } from './bucket-admin.ts';
 import { expect, test, type Page } from '@playwright/test';
 
-const BUCKET = 'http://127.0.0.1:9000';
 
-async function setFaults(faults: object | null) {
-  const r = await fetch(`${BUCKET}/__admin/faults`, { method: 'PUT', body: JSON.stringify(faults), headers: { 'content-type': 'application/json' } });
-  expect(r.ok).toBe(true);
-}
 
 test.afterEach(async () => {
   await setFaults(null);

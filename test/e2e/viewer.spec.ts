@@ -3,19 +3,12 @@
  * bucket: golden pictures from URL state, crosshair linking, layer controls,
  * the OPFS cache, header-first reads, and bad files.
  */
+import { admin, stats } from './bucket-admin.ts';
 import { expect, test, type Page } from '@playwright/test';
 
-const BUCKET = 'http://127.0.0.1:9000';
 const VIEW = '/?source=demo&subject=sub-01&tab=viewer';
 const NC12 = 'derivatives/glmsingle-tedana/sub-01/sub-01_task-images_space-T1w_desc-Noiseceiling12rep_statmap.nii.gz';
 
-async function admin(path: string, body?: unknown) {
-  const r = await fetch(`${BUCKET}/__admin/${path}`, body === undefined ? { method: 'POST' } : { method: 'PUT', body: JSON.stringify(body) });
-  expect(r.ok).toBe(true);
-}
-async function stats(): Promise<{ byKey: Record<string, { requests: number; bytesSent: number }> }> {
-  return (await fetch(`${BUCKET}/__admin/stats`)).json();
-}
 
 /** Waits until the viewer has drawn exactly these layers and nothing is loading. */
 async function drawn(page: Page, layers: string) {

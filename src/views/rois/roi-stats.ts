@@ -17,7 +17,7 @@
  */
 import type { NiftiHeader } from '../../formats/nifti.ts';
 import { assertSameGrid, GridMismatchError, nonzeroMask, roiSelection } from '../../science/masks.ts';
-import { packageThreshold, quantileSorted, type NcSummary } from '../../science/noise-ceiling.ts';
+import { lowerBound, packageThreshold, quantileSorted, type NcSummary } from '../../science/noise-ceiling.ts';
 import { gather, voxelsInCOrder, type Dims3 } from '../../science/voxel-order.ts';
 
 /** A decoded volume with its header, as the volume hooks return it. */
@@ -65,14 +65,7 @@ export const CURVE_THRESHOLDS: readonly number[] = Array.from({ length: 201 }, (
 export function countAtLeastSorted(sorted: Float32Array, threshold: number): number {
   const t = packageThreshold(threshold);
   if (t !== t) return 0;
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return sorted.length - lo;
+  return sorted.length - lowerBound(sorted, t);
 }
 
 function distributionOf(values: Float32Array): Distribution {
