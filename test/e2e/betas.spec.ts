@@ -77,3 +77,27 @@ test('dropped connections during the stream are resumed by Range; the pass compl
   expect(resumes.length).toBeGreaterThanOrEqual(3); // a ~7 MB file, cut every 2 MB
   expect(s.byKey[BETAS].bytesSent).toBeLessThan(7_100_000 * 1.35);
 });
+
+test('a full browser storage quota: a clear message, nothing half-written kept, the app keeps working', async ({ page, baseURL }) => {
+  const cdp = await page.context().newCDPSession(page);
+  // 20 MB: the volumes fit, the session's masked betas (two layouts, ~34 MB) do not.
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseURL!).origin, quotaSize: 20 * 1024 * 1024 });
+  await page.goto(VIEW);
+  const panel = page.getByTestId('betas-panel');
+  await panel.getByRole('button', { name: 'Stream ses-01 betas' }).click();
+  const alert = panel.getByRole('alert');
+  await expect(alert).toContainText(`Not enough browser storage for the masked betas of ${BETAS}`, { timeout: 60_000 });
+  await expect(panel.getByTestId('betas-cached')).toHaveCount(0);
+  // Nothing partial is left in OPFS under the betas folder.
+  const leftovers = await page.evaluate(async () => {
+    const names: string[] = [];
+    let d = await navigator.storage.getDirectory();
+    for (const n of ['laion-fmri-explorer', 'v1', 'betas']) d = await d.getDirectoryHandle(n, { create: true });
+    for await (const n of (d as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(n);
+    return names;
+  });
+  expect(leftovers).toEqual([]);
+  // The rest of the viewer still works.
+  await expect(page.getByTestId('niivue')).toHaveAttribute('data-layers', /anatomy,map/);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseURL!).origin });
+});
