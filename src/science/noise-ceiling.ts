@@ -109,12 +109,17 @@ export interface NcSummary {
 /** Distribution of NC values ignoring NaN (like numpy's nan-functions); NaN statistics when n = 0. */
 export function summary(values: Float32Array): NcSummary {
   const sorted = sortedFinite(values);
+  return summaryOfSorted(sorted, values.length - sorted.length);
+}
+
+/** The summary of values already sorted ascending with NaN removed (`nNaN` of them were dropped). */
+export function summaryOfSorted(sorted: ArrayLike<number>, nNaN: number): NcSummary {
   const n = sorted.length;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i];
   return {
     n,
-    nNaN: values.length - n,
+    nNaN,
     min: n ? sorted[0] : NaN,
     q25: quantileSorted(sorted, 0.25),
     median: quantileSorted(sorted, 0.5),

@@ -109,6 +109,7 @@ describe('resumableObjectStream', () => {
     const err = await reader.read().catch((e: unknown) => e);
     server.setFaults(null);
     expect(performance.now() - t0).toBeLessThan(1000);
-    expect(err).toBeTruthy();
+    expect(err).toBeInstanceOf(DOMException);
+    expect((err as DOMException).name).toBe('AbortError');
   });
 });

@@ -72,19 +72,33 @@ function headerDate(v: string | undefined): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
-export async function handleObject(ex: Exchange, root: string, key: string, deps: ObjectDeps): Promise<void> {
-  const req = ex.req;
-  const rangeHeader = typeof req.headers.range === 'string' ? req.headers.range : undefined;
+/**
+ * What every object request goes through first, local or proxied: it is
+ * counted, request-level faults (latency, 5xx) apply, then the deny policy.
+ * Returns the faults for the body, or null when the request was answered.
+ */
+export async function admitObjectRequest(
+  ex: Exchange,
+  key: string,
+  deps: Pick<ObjectDeps, 'faults' | 'deny' | 'stats'>,
+): Promise<{ faults: ReturnType<FaultState['forObject']>; rangeHeader: string | undefined } | null> {
+  const rangeHeader = typeof ex.req.headers.range === 'string' ? ex.req.headers.range : undefined;
   ex.statKey = key;
   deps.stats.objectRequest(key, rangeHeader);
-
   const faults = deps.faults.forObject(key);
-  if (await applyRequestFaults(deps.faults, key, faults, ex)) return;
-
+  if (await applyRequestFaults(deps.faults, key, faults, ex)) return null;
   if (deps.deny.denies(key)) {
     ex.error(403, 'AccessDenied', 'Access Denied');
-    return;
+    return null;
   }
+  return { faults, rangeHeader };
+}
+
+export async function handleObject(ex: Exchange, root: string, key: string, deps: ObjectDeps): Promise<void> {
+  const req = ex.req;
+  const admitted = await admitObjectRequest(ex, key, deps);
+  if (!admitted) return;
+  const { faults, rangeHeader } = admitted;
   const hit = await statKey(root, key);
   if (!hit) {
     ex.error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });

@@ -10,6 +10,7 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { bufferChunks, streamBody, type BodyFaults } from './body.ts';
+import { admitObjectRequest } from './object.ts';
 import type { DenyPolicy } from './deny.ts';
 import type { Exchange, StatsRecorder } from './exchange.ts';
 import { applyRequestFaults, type FaultState } from './faults.ts';
@@ -212,15 +213,9 @@ function bodyBase(head: IncomingMessage): number {
 /** GetObject / HeadObject on an upstream bucket. */
 export async function proxyObject(ex: Exchange, up: Upstream, key: string, deps: ProxyDeps): Promise<void> {
   const h = ex.req.headers;
-  const rangeHeader = typeof h.range === 'string' ? h.range : undefined;
-  ex.statKey = key;
-  deps.stats.objectRequest(key, rangeHeader);
-  const faults = deps.faults.forObject(key);
-  if (await applyRequestFaults(deps.faults, key, faults, ex)) return;
-  if (deps.deny.denies(key)) {
-    ex.error(403, 'AccessDenied', 'Access Denied');
-    return;
-  }
+  const admitted = await admitObjectRequest(ex, key, deps);
+  if (!admitted) return;
+  const { faults } = admitted;
   const headers = baseHeaders();
   for (const name of FORWARD_REQUEST) {
     if (faults?.ignoreRange && (name === 'range' || name === 'if-range')) continue;

@@ -17,7 +17,7 @@
  */
 import type { NiftiHeader } from '../../formats/nifti.ts';
 import { assertSameGrid, GridMismatchError, nonzeroMask, roiSelection } from '../../science/masks.ts';
-import { lowerBound, packageThreshold, quantileSorted, type NcSummary } from '../../science/noise-ceiling.ts';
+import { lowerBound, packageThreshold, summaryOfSorted, type NcSummary } from '../../science/noise-ceiling.ts';
 import { gather, voxelsInCOrder, type Dims3 } from '../../science/voxel-order.ts';
 
 /** A decoded volume with its header, as the volume hooks return it. */
@@ -73,26 +73,10 @@ function distributionOf(values: Float32Array): Distribution {
   for (let i = 0; i < values.length; i++) if (values[i] === values[i]) finite++;
   const sorted = new Float32Array(finite);
   let k = 0;
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === v) {
-      sorted[k++] = v;
-      sum += v;
-    }
-  }
+  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) sorted[k++] = values[i];
   sorted.sort();
   const n = values.length;
-  const summary: NcSummary = {
-    n: finite,
-    nNaN: n - finite,
-    min: finite ? sorted[0] : NaN,
-    q25: quantileSorted(sorted, 0.25),
-    median: quantileSorted(sorted, 0.5),
-    q75: quantileSorted(sorted, 0.75),
-    max: finite ? sorted[finite - 1] : NaN,
-    mean: finite ? sum / finite : NaN,
-  };
+  const summary = summaryOfSorted(sorted, n - finite);
   const curve = CURVE_THRESHOLDS.map((t) => (n ? countAtLeastSorted(sorted, t) / n : NaN));
   return { sorted, n, nNaN: n - finite, summary, curve };
 }
