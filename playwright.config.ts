@@ -6,8 +6,9 @@ import { defineConfig } from '@playwright/test';
  * BUILT app (`vite preview`) and the dev S3 server over the demo bucket.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const BUCKET_PORT = 9000;
-export const APP_PORT = 4173;
+/** Overridable so several checkouts can run their suites side by side (build with a matching VITE_DEMO_ENDPOINT). */
+export const BUCKET_PORT = Number(process.env.E2E_BUCKET_PORT ?? 9000);
+export const APP_PORT = Number(process.env.E2E_APP_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'test/e2e',

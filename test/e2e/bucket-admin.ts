@@ -1,7 +1,7 @@
 /** Steering the dev S3 server from browser tests: fault injection and request statistics. */
 import { expect } from '@playwright/test';
 
-export const BUCKET = 'http://127.0.0.1:9000';
+export const BUCKET = `http://127.0.0.1:${process.env.E2E_BUCKET_PORT ?? 9000}`;
 
 /** PUT a fault set (null clears), or POST an action such as `stats/reset`. */
 export async function admin(path: string, body?: unknown): Promise<void> {

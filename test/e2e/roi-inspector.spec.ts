@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { expect, test, type Page } from '@playwright/test';
+import { BUCKET } from './bucket-admin.ts';
 
-const BUCKET = 'http://127.0.0.1:9000';
 const ROOT = 'demo-data/laion-fmri/';
 const SUB = 'sub-01';
 const VIEW = `/?source=demo&subject=${SUB}&tab=rois&plots=static`;
