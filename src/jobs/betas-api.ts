@@ -13,6 +13,9 @@ export interface BuildBetasArgs {
   dims: [number, number, number];
   /** Rows of the session's trial table: must equal the file's 4th dimension. */
   trials: number;
+  /** Ranged GETs in flight and bytes per part (defaults: parallel-source.ts). */
+  connections?: number;
+  partSize?: number;
 }
 
 export interface BetasProgress {
@@ -24,6 +27,17 @@ export interface BetasProgress {
   volumes: number;
   /** 0..1 of the transpose step. */
   transposed?: number;
+  /** Compressed bytes the decoder has taken (≤ bytesFetched; the difference is buffered). */
+  bytesConsumed?: number;
+  bufferedBytes?: number;
+  connections?: number;
+  partSize?: number;
+  /** Bytes/s over the last seconds, each over the time it was working (data/link-rates.ts). */
+  downloadRate?: number;
+  decodeRate?: number;
+  bottleneck?: 'download' | 'decode' | null;
+  /** Parts asked for again after a drop, stall or 5xx. */
+  retries?: number;
 }
 
 export type BetasApi = {

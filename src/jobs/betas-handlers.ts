@@ -4,7 +4,8 @@
  * stays at one volume plus small buffers, whatever the file size.
  */
 import { S3Client } from '../data/s3/client.ts';
-import { resumableObjectStream } from '../data/resumable.ts';
+import { DEFAULT_CONCURRENCY, parallelObjectStream } from '../data/parallel-source.ts';
+import { LinkRateWindow } from '../data/link-rates.ts';
 import { DataError } from '../data/errors.ts';
 import { BetasWriter, betasEntryId, readManifest, readRow } from '../cache/betas-store.ts';
 import { maybeGunzip } from '../formats/nifti-stream.ts';
@@ -12,7 +13,7 @@ import { NiftiFormatError } from '../formats/nifti.ts';
 import { maskedPass, TrialCountMismatchError } from '../formats/masked-pass.ts';
 import { voxelsInCOrder } from '../science/voxel-order.ts';
 import type { Handlers } from './rpc.ts';
-import { betasEntryParts, type BetasApi } from './betas-api.ts';
+import { betasEntryParts, type BetasApi, type BetasProgress } from './betas-api.ts';
 
 const clients = new Map<string, S3Client>();
 const client = (e: string) => clients.get(e) ?? (clients.set(e, new S3Client(e)), clients.get(e)!);
@@ -37,12 +38,14 @@ export const betasHandlers: Handlers<BetasApi> = {
       trials: args.trials,
       nBrain: gather.length,
     });
-    const p = { phase: 'stream' as 'stream' | 'transpose', bytesFetched: 0, bytesTotal: args.expectedSize, bytesInflated: 0, volumesDone: 0, volumes: args.trials, transposed: 0 };
+    const p: BetasProgress = { phase: 'stream', bytesFetched: 0, bytesTotal: args.expectedSize, bytesInflated: 0, volumesDone: 0, volumes: args.trials, transposed: 0 };
     let last = 0;
+    let sample = () => {};
     const report = (force = false) => {
       const now = performance.now();
       if (force || now - last > 150) {
         last = now;
+        sample();
         ctx.progress({ ...p });
       }
     };
@@ -50,15 +53,26 @@ export const betasHandlers: Handlers<BetasApi> = {
       const name = args.betasKey.slice(args.betasKey.lastIndexOf('/') + 1);
       const pass = async (decoder: 'native' | 'fflate') => {
         p.bytesFetched = 0;
-        // Resumable: a dropped connection continues by Range from the last byte; the ETag
-        // is pinned, so a file replaced mid-read is detected (412), never mixed.
-        const body = resumableObjectStream(client(args.endpoint), args.betasKey, {
+        // k ranged GETs in flight, handed on in order as one stream; a dropped or stalled part
+        // is asked for again on its own from its last byte, and the ETag is pinned on every
+        // part, so a file replaced mid-read is detected (412), never mixed.
+        const source = parallelObjectStream(client(args.endpoint), args.betasKey, {
           etag: args.betasEtag,
           size: args.expectedSize,
+          concurrency: args.connections,
+          partSize: args.partSize,
           signal: ctx.signal,
-          onBytes: (n) => ((p.bytesFetched += n), report()),
+          onDownloaded: (n) => ((p.bytesFetched += n), report()),
         });
-        await maskedPass(await maybeGunzip(body, { decoder }), name, {
+        const rates = new LinkRateWindow();
+        p.connections = args.connections ?? DEFAULT_CONCURRENCY;
+        p.partSize = source.stats.partSize;
+        sample = () => {
+          const s = source.stats;
+          Object.assign(p, { bytesConsumed: s.deliveredBytes, bufferedBytes: s.bufferedBytes, retries: s.retries });
+          Object.assign(p, rates.push({ t: performance.now(), downloaded: s.downloadedBytes, consumed: s.deliveredBytes, networkBusyMs: s.networkBusyMs, starvedMs: s.starvedMs }));
+        };
+        await maskedPass(await maybeGunzip(source.stream, { decoder }), name, {
           gather,
           expectedVolumes: args.trials,
           expectedDims: args.dims,

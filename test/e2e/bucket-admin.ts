@@ -12,7 +12,11 @@ export async function admin(path: string, body?: unknown): Promise<void> {
 export const setFaults = (faults: object | null) => admin('faults', faults);
 
 export interface BucketStats {
-  byKey: Record<string, { requests: number; bytesSent: number }>;
+  requests: number;
+  bytesSent: number;
+  /** Most requests answered at the same time. */
+  maxConcurrent: number;
+  byKey: Record<string, { requests: number; bytesSent: number; ranges: string[] }>;
   ranges: string[];
 }
 

@@ -177,8 +177,8 @@ describe('stats', () => {
     await (await fetch(`${base}/README`)).arrayBuffer();
     const s = server.stats();
     expect(s.requests).toBe(3);
-    expect(s.byKey[BLOB_KEY]).toEqual({ requests: 2, bytesSent: 110 });
-    expect(s.byKey['README']).toEqual({ requests: 1, bytesSent: 17 });
+    expect(s.byKey[BLOB_KEY]).toEqual({ requests: 2, bytesSent: 110, ranges: ['bytes=0-99', 'bytes=-10'] });
+    expect(s.byKey['README']).toEqual({ requests: 1, bytesSent: 17, ranges: [] });
     expect(s.bytesSent).toBe(127);
     expect(s.ranges).toEqual(['bytes=0-99', 'bytes=-10']);
     expect(s.maxConcurrent).toBe(1);
@@ -187,7 +187,7 @@ describe('stats', () => {
     server.setFaults({ bandwidthBytesPerSec: 50_000 });
     await Promise.all([0, 1, 2].map(async () => (await range('bytes=0-9999')).arrayBuffer()));
     expect(server.stats().maxConcurrent).toBe(3);
-    expect(server.stats().byKey[BLOB_KEY]).toEqual({ requests: 3, bytesSent: 30_000 });
+    expect(server.stats().byKey[BLOB_KEY]).toEqual({ requests: 3, bytesSent: 30_000, ranges: ['bytes=0-9999', 'bytes=0-9999', 'bytes=0-9999'] });
   });
 });
 

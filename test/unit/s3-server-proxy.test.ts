@@ -377,7 +377,7 @@ describe('faults, stats and admin on proxied buckets', () => {
     await get(`${via}/README`);
     const s = proxy.stats();
     expect([s.requests, s.bytesSent, s.ranges, s.maxConcurrent]).toEqual([3, 127, ['bytes=0-99', 'bytes=-10'], 1]);
-    expect(s.byKey).toEqual({ [BLOB_KEY]: { requests: 2, bytesSent: 110 }, README: { requests: 1, bytesSent: 17 } });
+    expect(s.byKey).toEqual({ [BLOB_KEY]: { requests: 2, bytesSent: 110, ranges: ['bytes=0-99', 'bytes=-10'] }, README: { requests: 1, bytesSent: 17, ranges: [] } });
     const admin = await get(`${proxy.url}/__admin/stats`);
     expect([admin.status, (JSON.parse(admin.body.toString()) as { requests: number }).requests]).toEqual([200, 3]);
   });

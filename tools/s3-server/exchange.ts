@@ -28,18 +28,20 @@ export class StatsRecorder {
   }
 
   objectRequest(key: string, range: string | undefined): void {
-    const k = (this.s.byKey[key] ??= { requests: 0, bytesSent: 0 });
+    const k = (this.s.byKey[key] ??= { requests: 0, bytesSent: 0, ranges: [] });
     k.requests++;
     if (range !== undefined) {
-      this.s.ranges.push(range);
-      if (this.s.ranges.length > MAX_RANGES) this.s.ranges.splice(0, this.s.ranges.length - MAX_RANGES);
+      for (const list of [this.s.ranges, k.ranges]) {
+        list.push(range);
+        if (list.length > MAX_RANGES) list.splice(0, list.length - MAX_RANGES);
+      }
     }
   }
 
   bytes(key: string | null, n: number): void {
     this.s.bytesSent += n;
     if (key !== null) {
-      const k = (this.s.byKey[key] ??= { requests: 0, bytesSent: 0 });
+      const k = (this.s.byKey[key] ??= { requests: 0, bytesSent: 0, ranges: [] });
       k.bytesSent += n;
     }
   }

@@ -54,6 +54,8 @@ export interface Faults {
 export interface KeyStats {
   requests: number;
   bytesSent: number;
+  /** The last 1000 Range headers asked of this key, oldest first. */
+  ranges: string[];
 }
 
 export interface ServerStats {

@@ -5,6 +5,7 @@ import type { SessionInfo } from '../../data/discovery.ts';
 import type { S3Object } from '../../data/s3/xml.ts';
 import type { LoadedVolume } from '../../jobs/volume-api.ts';
 import type { BetasManifest } from '../../cache/betas-store.ts';
+import type { BetasProgress } from '../../jobs/betas-api.ts';
 import { useBetasEntry, useBuildBetas, useVoxelSeries, type BetasSource } from '../../state/betas.ts';
 import { useTrialTable } from '../../state/queries.ts';
 import { useEndpoint } from '../../state/queries.ts';
@@ -18,6 +19,25 @@ function eta(done: number, total: number, startedAt: number): string {
   if (done <= 0 || elapsed <= 0) return '';
   const left = ((total - done) * elapsed) / done;
   return left > 1 ? ` · ${Math.ceil(left)} s left` : '';
+}
+
+const rate = (bps: number) => `${formatBytes(bps)}/s`;
+
+/** Download and decode measured apart, so the user sees which one holds the pass back. */
+function LinkRatesLine({ p }: { p: BetasProgress }) {
+  return (
+    <p className="layer-note link-rates" data-testid="betas-link-rates">
+      <span title="Bytes received per second while requests were in flight">
+        download {rate(p.downloadRate ?? 0)} over {p.connections} connection{p.connections === 1 ? '' : 's'} ({formatBytes(p.partSize ?? 0)} parts)
+      </span>
+      {' · '}
+      <span title="Compressed bytes inflated and masked per second while the decoder had input">decode {rate(p.decodeRate ?? 0)}</span>
+      {' · '}
+      <span title="Downloaded, not yet decoded">buffered {formatBytes(p.bufferedBytes ?? 0)}</span>
+      {p.retries ? ` · ${p.retries} part${p.retries === 1 ? '' : 's'} asked for again` : ''}
+      {p.bottleneck && <strong className="bottleneck"> · {p.bottleneck === 'download' ? 'the network is the bottleneck' : 'decoding is the bottleneck'}</strong>}
+    </p>
+  );
 }
 
 /**
@@ -152,6 +172,7 @@ export function BetasPanel({
               ? `${formatBytes(p.bytesFetched)} of ${formatBytes(p.bytesTotal)} · ${formatBytes(p.bytesInflated)} inflated · volume ${p.volumesDone} of ${p.volumes}${eta(p.bytesFetched, p.bytesTotal, build.startedAt)}`
               : `arranging voxel series… ${Math.round((p.transposed ?? 0) * 100)}%`}
           </p>
+          {p.phase === 'stream' && p.downloadRate !== undefined && <LinkRatesLine p={p} />}
           <button className="ghost small" onClick={build.cancel}>
             Cancel
           </button>
