@@ -15,24 +15,14 @@
  * The data (143³ × T float32, ≈9% in-brain noise, rest 0, gzip -1 ≈ 11:1) is
  * generated once into bench/out/betas-data/ and reused.
  */
-import { createWriteStream, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { createGzip } from 'node:zlib';
-import { chromium, type Browser } from '@playwright/test';
-import { build, preview } from 'vite';
-import { allocateNifti1 } from '../src/formats/nifti-write.ts';
+import { chromium } from '@playwright/test';
 import { startBucketServer } from '../tools/s3-server/server.ts';
-import { brainIndices, DIMS, fillTrial, VOXELS } from './betas-page/brain.ts';
-import type { Job, JobKind, JobResult } from './betas-page/protocol.ts';
-
-const REPO = resolve(import.meta.dirname, '..');
-const OUT = resolve(REPO, 'bench/out');
-const DATA_DIR = resolve(OUT, 'betas-data');
-const PAGE_DIR = resolve(REPO, 'bench/betas-page');
-const PAGE_DIST = resolve(OUT, 'betas-page-dist');
+import { VOXELS } from './betas-page/brain.ts';
+import { DATA_DIR, ensureData, fileName, MB, median, REPO, runJob, servePage, type DataMeta, type Outcome } from './betas-page/harness.ts';
+import type { Job, JobKind } from './betas-page/protocol.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -47,220 +37,6 @@ const RUNS = Number(args.runs);
 const TRIALS = args.trials.split(',').map(Number);
 const PEER_RUNS = Number(args['peer-runs']);
 const PEER_TIMEOUT_MS = Number(args['peer-timeout']) * 1000;
-const MB = 1e6;
-
-// ---------------------------------------------------------------- data
-
-interface DataMeta {
-  trials: number;
-  nBrain: number;
-  rawBytes: number;
-  gzBytes: number;
-  /** float64 sum of all in-brain values in (trial, ascending voxel) order. */
-  sum: number;
-}
-
-const fileName = (t: number) => `sub-bench_task-betas_trials-${t}_betas.nii.gz`;
-
-/** Writes header + volumes through gzip -1 to disk, one volume in memory at a time. */
-async function ensureData(trials: number): Promise<DataMeta> {
-  const path = resolve(DATA_DIR, fileName(trials));
-  const metaPath = `${path}.json`;
-  if (existsSync(path) && existsSync(metaPath)) return JSON.parse(readFileSync(metaPath, 'utf8')) as DataMeta;
-  mkdirSync(DATA_DIR, { recursive: true });
-  const t0 = performance.now();
-  const gather = brainIndices();
-  // A 3-D file (header + one volume) whose header is then patched to 4-D, so
-  // the encoder never allocates the whole 4-D image.
-  const { bytes, data } = allocateNifti1({
-    dims: [...DIMS],
-    pixdim: [1.8, 1.8, 1.8],
-    datatype: 'float32',
-    affine: [
-      [-1.8, 0, 0, 127.8],
-      [0, 1.8, 0, -145.8],
-      [0, 0, 1.8, -109.8],
-      [0, 0, 0, 1],
-    ],
-    description: 'betas-pass benchmark: 9% in-brain noise, rest 0',
-  });
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  view.setInt16(40, 4, true); // dim[0]
-  view.setInt16(48, trials, true); // dim[4]
-  view.setFloat32(92, 1, true); // pixdim[4]
-  const vol = data as Float32Array;
-  const values = new Float32Array(gather.length);
-  let sum = 0;
-  async function* chunks(): AsyncGenerator<Buffer> {
-    yield Buffer.from(bytes.subarray(0, 352));
-    for (let t = 0; t < trials; t++) {
-      fillTrial(t, values);
-      for (let k = 0; k < gather.length; k++) {
-        vol[gather[k]] = values[k];
-        sum += values[k];
-      }
-      yield Buffer.from(bytes.subarray(352)); // a copy: the volume buffer is reused
-    }
-  }
-  const tmp = `${path}.tmp`;
-  await pipeline(Readable.from(chunks()), createGzip({ level: 1 }), createWriteStream(tmp));
-  renameSync(tmp, path);
-  const meta: DataMeta = { trials, nBrain: gather.length, rawBytes: 352 + VOXELS * 4 * trials, gzBytes: statSync(path).size, sum };
-  writeFileSync(metaPath, JSON.stringify(meta, null, 2));
-  console.log(`  generated ${fileName(trials)}: ${(meta.gzBytes / MB).toFixed(0)} MB gz / ${(meta.rawBytes / MB).toFixed(0)} MB raw in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return meta;
-}
-
-// ---------------------------------------------------------------- memory (toolchain.md §6)
-
-/** Chromium processes = descendants of this Node process whose comm mentions chrom. */
-function chromiumPids(): number[] {
-  const children = new Map<number, number[]>();
-  const comm = new Map<number, string>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const name = stat.slice(stat.indexOf('(') + 1, close);
-      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-      const pid = Number(entry);
-      comm.set(pid, name);
-      const list = children.get(ppid);
-      if (list) list.push(pid);
-      else children.set(ppid, [pid]);
-    } catch {
-      // the process ended while we listed
-    }
-  }
-  const out: number[] = [];
-  const stack = [...(children.get(process.pid) ?? [])];
-  while (stack.length) {
-    const pid = stack.pop()!;
-    if (/chrom/i.test(comm.get(pid) ?? '')) out.push(pid);
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return out;
-}
-
-/** What a Chromium process is, from its --type= switch (none: the browser process). */
-function processType(pid: number): string {
-  try {
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    const type = /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser';
-    const sub = /--utility-sub-type=([\w.]+)/.exec(cmd)?.[1];
-    return type === 'utility' && sub ? sub.split('.').slice(-1)[0] : type;
-  } catch {
-    return 'gone';
-  }
-}
-
-/** PSS of the Chromium processes, bytes: the total and per process type. */
-function chromiumPss(): { total: number; byType: Map<string, number> } {
-  let total = 0;
-  const byType = new Map<string, number>();
-  for (const pid of chromiumPids()) {
-    try {
-      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-      if (!m) continue;
-      const bytes = Number(m[1]) * 1024;
-      total += bytes;
-      const type = processType(pid);
-      byType.set(type, (byType.get(type) ?? 0) + bytes);
-    } catch {
-      // gone
-    }
-  }
-  return { total, byType };
-}
-
-type PssSample = ReturnType<typeof chromiumPss>;
-
-/** Samples every 50 ms; keeps the sample with the highest total. */
-class Sampler {
-  private timer: NodeJS.Timeout | undefined;
-  peak: PssSample = { total: 0, byType: new Map() };
-  private take(): void {
-    const s = chromiumPss();
-    if (s.total > this.peak.total) this.peak = s;
-  }
-  start(): void {
-    this.take();
-    this.timer = setInterval(() => this.take(), 50);
-  }
-  stop(): void {
-    clearInterval(this.timer);
-    this.take();
-  }
-}
-
-/** The idle level: the median sample over `ms` (per type: the same sample). */
-async function idleLevel(ms = 1000): Promise<PssSample> {
-  const xs: PssSample[] = [];
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    xs.push(chromiumPss());
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return [...xs].sort((a, b) => a.total - b.total)[Math.floor(xs.length / 2)];
-}
-
-/** "renderer +412, browser +30, …" — how each process type grew from idle to the peak, MB. */
-function growth(idle: PssSample, peak: PssSample): string {
-  const types = new Set([...idle.byType.keys(), ...peak.byType.keys()]);
-  return [...types]
-    .map((t) => [t, (peak.byType.get(t) ?? 0) - (idle.byType.get(t) ?? 0)] as const)
-    .filter(([, d]) => Math.abs(d) >= 5 * MB)
-    .sort((a, b) => b[1] - a[1])
-    .map(([t, d]) => `${t} ${d >= 0 ? '+' : ''}${(d / MB).toFixed(0)}`)
-    .join(', ');
-}
-
-// ---------------------------------------------------------------- running jobs
-
-interface Outcome {
-  result: JobResult;
-  /** Peak PSS above idle, bytes (sampled runs only). */
-  memAboveIdle?: number;
-  idle?: number;
-  /** Per process type growth at the peak. */
-  growth?: string;
-}
-
-async function runJob(browser: Browser, pageUrl: string, job: Job, opts: { sample: boolean; timeoutMs: number }): Promise<Outcome> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  try {
-    await page.goto(pageUrl);
-    await page.waitForFunction(() => typeof window.betasBench === 'function');
-    let idle: PssSample | undefined;
-    const sampler = new Sampler();
-    if (opts.sample) {
-      idle = await idleLevel();
-      sampler.start();
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const crashed = new Promise<JobResult>((r) => page.once('crash', () => r({ ok: false, error: 'renderer crashed (out of memory?)' })));
-    const timedOut = new Promise<JobResult>((r) => {
-      timer = setTimeout(() => r({ ok: false, error: `timeout after ${opts.timeoutMs / 1000} s` }), opts.timeoutMs);
-    });
-    const evaluated = page.evaluate((j) => window.betasBench(j), job).catch((e: unknown): JobResult => ({ ok: false, error: e instanceof Error ? e.message.split('\n')[0] : String(e) }));
-    const result = await Promise.race([evaluated, crashed, timedOut]);
-    clearTimeout(timer);
-    if (opts.sample) sampler.stop();
-    if (!idle) return { result };
-    return { result, idle: idle.total, memAboveIdle: sampler.peak.total - idle.total, growth: growth(idle, sampler.peak) };
-  } finally {
-    await context.close().catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 300)); // let the renderer go before the next idle level
-  }
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 // ---------------------------------------------------------------- main
 
@@ -272,22 +48,8 @@ if (!existsSync(resolve(REPO, 'src/formats/masked-pass.ts'))) {
   process.exit(2);
 }
 
-await build({
-  configFile: false,
-  root: PAGE_DIR,
-  base: './',
-  logLevel: 'error',
-  worker: { format: 'es' },
-  build: { outDir: PAGE_DIST, emptyOutDir: true, target: 'es2023', chunkSizeWarningLimit: 8000 },
-});
-const server = await preview({
-  configFile: false,
-  root: PAGE_DIR,
-  build: { outDir: PAGE_DIST },
-  preview: { host: '127.0.0.1', port: 0, strictPort: false },
-  logLevel: 'silent',
-});
-const pageUrl = `${server.resolvedUrls!.local[0].replace(/\/$/, '')}/index.html`;
+const server = await servePage();
+const pageUrl = server.pageUrl;
 const bucket = await startBucketServer({ buckets: { bench: DATA_DIR }, port: 0 });
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

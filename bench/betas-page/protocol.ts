@@ -1,6 +1,6 @@
 /** Messages between bench/betas-pass.ts, the page (main.ts) and its worker (worker.ts). */
 
-export type JobKind = 'drain' | 'masked' | 'nifti-reader' | 'niivue';
+export type JobKind = 'drain' | 'masked' | 'parallel' | 'nifti-reader' | 'niivue';
 
 export interface Job {
   kind: JobKind;
@@ -16,6 +16,9 @@ export interface Job {
    * not collected yet.
    */
   forceGc?: boolean;
+  /** parallel: the byte source's ranged GETs in flight (k) and part size (default: the app's). */
+  connections?: number;
+  partSize?: number;
 }
 
 export interface JobOk {
@@ -28,6 +31,8 @@ export interface JobOk {
   outputSum?: number;
   /** masked: bytes of the preallocated T × nBrain float32 output. */
   outputBytes?: number;
+  /** parallel: what the byte source did. */
+  source?: { parts: number; partSize: number; peakInFlight: number; peakBufferedBytes: number; retries: number };
   /** Free-form detail (e.g. what the peer ended up holding). */
   note?: string;
 }

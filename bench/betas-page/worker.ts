@@ -4,9 +4,13 @@
  *   drain        — fetch + DecompressionStream, output discarded (the floor);
  *   masked       — fetch → maybeGunzip → maskedPass gathering the brain into a
  *                  preallocated T × nBrain float32 output (issue 4's pass);
+ *   parallel     — the same pass reading from the app's parallel ranged byte
+ *                  source (k GETs in flight; issue 8);
  *   nifti-reader — nifti-reader-js: whole file, decompress(), readImage().
  */
 import { maskedPass } from '../../src/formats/masked-pass.ts';
+import { parallelObjectStream, type ParallelSourceStats } from '../../src/data/parallel-source.ts';
+import { S3Client } from '../../src/data/s3/client.ts';
 import { maybeGunzip } from '../../src/formats/nifti-stream.ts';
 import { brainIndices, DIMS } from './brain.ts';
 import { errorText, type Job, type JobOk, type JobResult } from './protocol.ts';
@@ -41,7 +45,8 @@ async function drain(job: Job): Promise<JobOk> {
   return { ok: true, ms: performance.now() - t0, inflatedBytes: bytes };
 }
 
-async function masked(job: Job): Promise<JobOk> {
+/** The app's masked pass over a byte source; `open` is timed (it is part of the download). */
+async function maskedOver(job: Job, open: () => Promise<ReadableStream<Uint8Array>>): Promise<JobOk> {
   // Set-up the app has done before a pass starts: the mask and the output.
   const gather = brainIndices();
   const nBrain = gather.length;
@@ -49,7 +54,7 @@ async function masked(job: Job): Promise<JobOk> {
   let inflated = 0;
   let seen = 0;
   const t0 = performance.now();
-  const body = await open(job.url);
+  const body = await open();
   await maskedPass(await maybeGunzip(body), job.name, {
     gather,
     expectedVolumes: job.volumes,
@@ -71,6 +76,23 @@ async function masked(job: Job): Promise<JobOk> {
   return { ok: true, ms, inflatedBytes: inflated, outputSum: sum, outputBytes: output.byteLength };
 }
 
+const masked = (job: Job) => maskedOver(job, () => open(job.url));
+
+async function parallel(job: Job): Promise<JobOk> {
+  const cut = job.url.lastIndexOf('/');
+  const client = new S3Client(job.url.slice(0, cut));
+  const key = decodeURIComponent(job.url.slice(cut + 1));
+  const head = await client.head(key); // the app has size and ETag from the listing: set-up, not timed
+  let stats: ParallelSourceStats | undefined;
+  const r = await maskedOver(job, async () => {
+    const src = parallelObjectStream(client, key, { etag: head.etag, size: head.size, concurrency: job.connections, partSize: job.partSize });
+    stats = src.stats;
+    return src.stream;
+  });
+  const s = stats!;
+  return { ...r, source: { parts: s.parts, partSize: s.partSize, peakInFlight: s.peakInFlight, peakBufferedBytes: s.peakBufferedBytes, retries: s.retries } };
+}
+
 async function niftiReader(job: Job): Promise<JobOk> {
   const nifti = await import('nifti-reader-js');
   const t0 = performance.now();
@@ -86,7 +108,7 @@ async function niftiReader(job: Job): Promise<JobOk> {
 
 scope.onmessage = (e) => {
   const job = e.data;
-  const run = job.kind === 'drain' ? drain : job.kind === 'masked' ? masked : job.kind === 'nifti-reader' ? niftiReader : null;
+  const run = job.kind === 'drain' ? drain : job.kind === 'masked' ? masked : job.kind === 'parallel' ? parallel : job.kind === 'nifti-reader' ? niftiReader : null;
   if (!run) {
     scope.postMessage({ ok: false, error: `job ${job.kind} does not run in the worker` });
     return;

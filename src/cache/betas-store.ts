@@ -11,6 +11,7 @@
  * `.partial` names and renamed; the manifest is written last, so a missing
  * or mismatched manifest means "not cached" and the leftovers are removed.
  */
+import { cacheDir, entryId, removeFile, renameFile, writeJson, type FileWithSync, type SyncHandle } from './opfs-files.ts';
 
 export interface BetasManifest {
   id: string;
@@ -25,32 +26,11 @@ export interface BetasManifest {
   createdAt: string;
 }
 
-const DIR = ['laion-fmri-explorer', 'v1', 'betas'];
+const dir = () => cacheDir('betas');
+const remove = removeFile;
+const rename = renameFile;
 
-async function dir(): Promise<FileSystemDirectoryHandle> {
-  let d = await navigator.storage.getDirectory();
-  for (const name of DIR) d = await d.getDirectoryHandle(name, { create: true });
-  return d;
-}
-
-async function remove(d: FileSystemDirectoryHandle, name: string): Promise<void> {
-  await d.removeEntry(name).catch(() => undefined);
-}
-
-type SyncHandle = {
-  write(buffer: ArrayBufferView, opts: { at: number }): number;
-  read(buffer: ArrayBufferView, opts: { at: number }): number;
-  truncate(size: number): void;
-  getSize(): number;
-  flush(): void;
-  close(): void;
-};
-type FileWithSync = FileSystemFileHandle & { createSyncAccessHandle(): Promise<SyncHandle>; move?(name: string): Promise<void> };
-
-export async function betasEntryId(parts: string[]): Promise<string> {
-  const d = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(parts)));
-  return Array.from(new Uint8Array(d).slice(0, 20), (b) => b.toString(16).padStart(2, '0')).join('');
-}
+export const betasEntryId = entryId;
 
 /** The manifest of a complete entry, or null (incomplete leftovers are removed). */
 export async function readManifest(id: string): Promise<BetasManifest | null> {
@@ -132,10 +112,7 @@ export class BetasWriter {
     await rename(this.d, this.trialsFile, `${id}.trials.f32`);
     await rename(this.d, vf, `${id}.voxels.f32`);
     const full: BetasManifest = { ...this.manifest, createdAt: new Date().toISOString() };
-    const mh = await this.d.getFileHandle(`${id}.json`, { create: true });
-    const w = await mh.createWritable();
-    await w.write(JSON.stringify(full));
-    await w.close();
+    await writeJson(this.d, `${id}.json`, full);
     return full;
   }
 
@@ -147,16 +124,6 @@ export class BetasWriter {
     }
     await deleteEntry(this.manifest.id);
   }
-}
-
-async function rename(d: FileSystemDirectoryHandle, f: FileWithSync, name: string): Promise<void> {
-  if (typeof f.move === 'function') return f.move(name);
-  // No move(): copy (only reached on browsers without FileSystemFileHandle.move).
-  const data = await (await f.getFile()).arrayBuffer();
-  const w = await (await d.getFileHandle(name, { create: true })).createWritable();
-  await w.write(data);
-  await w.close();
-  await remove(d, f.name);
 }
 
 /** Reads one row of `n` float32 at row `r` of a cached file (`trials` or `voxels`). */

@@ -49,6 +49,8 @@ export interface ParallelSourceOptions {
   retryBaseMs?: number;
   /** Network bytes, as they arrive (in any part). */
   onDownloaded?: (n: number) => void;
+  /** Each chunk as it is handed on, in object order (e.g. to append it to a stored copy). */
+  onDeliver?: (chunk: Uint8Array) => void;
   /** Called when a part is asked for again, with why. */
   onRetry?: (r: PartRetry) => void;
 }
@@ -283,6 +285,7 @@ export function parallelObjectStream(client: S3Client, key: string, o: ParallelS
             p.chunks[p.delivered++] = null;
             stats.bufferedBytes -= chunk.byteLength;
             stats.deliveredBytes += chunk.byteLength;
+            o.onDeliver?.(chunk);
             c.enqueue(chunk);
             return;
           }

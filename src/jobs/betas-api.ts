@@ -16,6 +16,8 @@ export interface BuildBetasArgs {
   /** Ranged GETs in flight and bytes per part (defaults: parallel-source.ts). */
   connections?: number;
   partSize?: number;
+  /** Keep the compressed file in OPFS (offline, and a resume after a reload). */
+  keepCopy?: boolean;
 }
 
 export interface BetasProgress {
@@ -38,11 +40,18 @@ export interface BetasProgress {
   bottleneck?: 'download' | 'decode' | null;
   /** Parts asked for again after a drop, stall or 5xx. */
   retries?: number;
+  /** Bytes read from this browser's copy of the file instead of the network. */
+  bytesFromCopy?: number;
+  /** Set at the end of the stream when a copy was asked for or used: 'kept', or why not. */
+  offlineCopy?: string;
 }
 
 export type BetasApi = {
   lookup: { args: { parts: string[] }; result: BetasManifest | null; progress: never };
   build: { args: BuildBetasArgs; result: BetasManifest & { ms: number }; progress: BetasProgress };
+  /** What this browser holds of the compressed file (object-copy.ts). */
+  copyStatus: { args: { endpoint: string; key: string; etag: string }; result: { id: string; complete: boolean; stored: number }; progress: never };
+  deleteCopy: { args: { id: string }; result: void; progress: never };
   readTrial: { args: { id: string; t: number; nBrain: number }; result: TimedRow; progress: never };
   /** Mean over trials (NaN where a trial is NaN: a failed fit stays visible). */
   meanOfTrials: { args: { id: string; trials: number[]; nBrain: number }; result: TimedRow; progress: never };

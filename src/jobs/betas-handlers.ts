@@ -7,7 +7,9 @@ import { S3Client } from '../data/s3/client.ts';
 import { DEFAULT_CONCURRENCY, parallelObjectStream } from '../data/parallel-source.ts';
 import { LinkRateWindow } from '../data/link-rates.ts';
 import { DataError } from '../data/errors.ts';
+import { concatStreams } from '../data/streams.ts';
 import { BetasWriter, betasEntryId, readManifest, readRow } from '../cache/betas-store.ts';
+import { copyStatus, deleteCopy, ObjectCopy } from '../cache/object-copy.ts';
 import { maybeGunzip } from '../formats/nifti-stream.ts';
 import { NiftiFormatError } from '../formats/nifti.ts';
 import { maskedPass, TrialCountMismatchError } from '../formats/masked-pass.ts';
@@ -38,6 +40,9 @@ export const betasHandlers: Handlers<BetasApi> = {
       trials: args.trials,
       nBrain: gather.length,
     });
+    // The compressed file's copy in this browser, if one exists or the user wants one.
+    const copy = await ObjectCopy.open(args.endpoint, args.betasKey, args.betasEtag, args.expectedSize, { create: !!args.keepCopy }).catch(() => null);
+    let copyOutcome: 'done' | 'interrupted' | 'bad' = 'interrupted';
     const p: BetasProgress = { phase: 'stream', bytesFetched: 0, bytesTotal: args.expectedSize, bytesInflated: 0, volumesDone: 0, volumes: args.trials, transposed: 0 };
     let last = 0;
     let sample = () => {};
@@ -52,27 +57,34 @@ export const betasHandlers: Handlers<BetasApi> = {
     try {
       const name = args.betasKey.slice(args.betasKey.lastIndexOf('/') + 1);
       const pass = async (decoder: 'native' | 'fflate') => {
-        p.bytesFetched = 0;
+        // What this browser already has of the file (a whole offline copy, or the prefix a
+        // reload interrupted) is read back locally; only the rest comes from the network.
+        const stored = copy && (copy.complete || args.keepCopy) ? copy.written : 0;
+        p.bytesFromCopy = stored;
+        p.bytesFetched = stored;
         // k ranged GETs in flight, handed on in order as one stream; a dropped or stalled part
         // is asked for again on its own from its last byte, and the ETag is pinned on every
         // part, so a file replaced mid-read is detected (412), never mixed.
         const source = parallelObjectStream(client(args.endpoint), args.betasKey, {
           etag: args.betasEtag,
           size: args.expectedSize,
+          start: stored,
           concurrency: args.connections,
           partSize: args.partSize,
           signal: ctx.signal,
           onDownloaded: (n) => ((p.bytesFetched += n), report()),
+          onDeliver: copy && args.keepCopy && !copy.complete ? (chunk) => copy.append(chunk) : undefined,
         });
         const rates = new LinkRateWindow();
         p.connections = args.connections ?? DEFAULT_CONCURRENCY;
         p.partSize = source.stats.partSize;
         sample = () => {
           const s = source.stats;
-          Object.assign(p, { bytesConsumed: s.deliveredBytes, bufferedBytes: s.bufferedBytes, retries: s.retries });
-          Object.assign(p, rates.push({ t: performance.now(), downloaded: s.downloadedBytes, consumed: s.deliveredBytes, networkBusyMs: s.networkBusyMs, starvedMs: s.starvedMs }));
+          Object.assign(p, { bytesConsumed: stored + s.deliveredBytes, bufferedBytes: s.bufferedBytes, retries: s.retries });
+          if (stored < args.expectedSize) Object.assign(p, rates.push({ t: performance.now(), downloaded: s.downloadedBytes, consumed: s.deliveredBytes, networkBusyMs: s.networkBusyMs, starvedMs: s.starvedMs }));
         };
-        await maskedPass(await maybeGunzip(source.stream, { decoder }), name, {
+        const bytes = stored === 0 ? source.stream : stored === args.expectedSize ? copy!.storedStream(stored) : concatStreams(copy!.storedStream(stored), source.stream);
+        await maskedPass(await maybeGunzip(bytes, { decoder }), name, {
           gather,
           expectedVolumes: args.trials,
           expectedDims: args.dims,
@@ -92,6 +104,10 @@ export const betasHandlers: Handlers<BetasApi> = {
         if (!(e instanceof NiftiFormatError && /multi-member/.test(e.message))) throw e;
         await pass('fflate');
       }
+      copyOutcome = 'done';
+      const wasComplete = copy?.complete ?? false;
+      const committed = await copy?.close('done');
+      if (args.keepCopy || wasComplete) p.offlineCopy = wasComplete || committed ? 'kept' : (copy?.dropped ?? 'another tab is writing it');
       p.phase = 'transpose';
       report(true);
       const manifest = await writer.commit((f) => ((p.transposed = f), report()));
@@ -99,6 +115,9 @@ export const betasHandlers: Handlers<BetasApi> = {
       return { ...manifest, ms: performance.now() - t0 };
     } catch (e) {
       await writer.abort();
+      // Bytes that proved wrong (gzip CRC, a changed file) are not kept for a resume.
+      if (e instanceof NiftiFormatError || (e instanceof DataError && (e.kind === 'changed' || e.kind === 'server' || e.kind === 'corrupt'))) copyOutcome = 'bad';
+      await copy?.close(copyOutcome);
       if (ctx.signal.aborted) throw new DOMException('Cancelled', 'AbortError');
       if (e instanceof TrialCountMismatchError) {
         throw new DataError('mismatch', args.betasKey, `${args.betasKey} holds ${e.volumes} volumes but its trial table has ${e.expected} rows: trials cannot be paired with volumes.`);
@@ -111,6 +130,14 @@ export const betasHandlers: Handlers<BetasApi> = {
       }
       throw e;
     }
+  },
+
+  copyStatus({ endpoint, key, etag }) {
+    return copyStatus(endpoint, key, etag);
+  },
+
+  async deleteCopy({ id }) {
+    await deleteCopy(id);
   },
 
   async readTrial({ id, t, nBrain }, ctx) {

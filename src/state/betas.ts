@@ -10,7 +10,39 @@ import { betasEntryParts, type BetasProgress, type BuildBetasArgs } from '../job
 import type { BetasManifest } from '../cache/betas-store.ts';
 import { isAbortError } from '../data/errors.ts';
 
-export type BetasSource = Omit<BuildBetasArgs, 'brain' | 'dims' | 'trials'>;
+export type BetasSource = Omit<BuildBetasArgs, 'brain' | 'dims' | 'trials' | 'keepCopy' | 'connections' | 'partSize'>;
+
+/** The compressed betas file's copy in this browser (whole, a resumable prefix, or none). */
+export function useBetasCopy(src: BetasSource | null) {
+  return useQuery({
+    queryKey: ['betas-copy', src?.endpoint, src?.betasKey, src?.betasEtag],
+    queryFn: () => betasWorker().call('copyStatus', { endpoint: src!.endpoint, key: src!.betasKey, etag: src!.betasEtag }),
+    enabled: src !== null,
+    staleTime: 0,
+    retry: false,
+  });
+}
+
+const KEEP_COPY = 'laion-fmri-explorer.keepBetasCopy';
+/** Whether the user wants sessions' compressed files kept offline (remembered). */
+export function useKeepCopyPreference(): [boolean, (v: boolean) => void] {
+  const [keep, setKeep] = useState(() => {
+    try {
+      return localStorage.getItem(KEEP_COPY) !== 'false';
+    } catch {
+      return true;
+    }
+  });
+  const set = useCallback((v: boolean) => {
+    setKeep(v);
+    try {
+      localStorage.setItem(KEEP_COPY, String(v));
+    } catch {
+      /* private mode */
+    }
+  }, []);
+  return [keep, set];
+}
 
 export function useBetasEntry(src: BetasSource | null) {
   return useQuery({
@@ -43,6 +75,7 @@ export function useBuildBetas() {
       } catch (e) {
         if (!isAbortError(e)) setError(e);
       } finally {
+        void qc.invalidateQueries({ queryKey: ['betas-copy'] });
         if (abort.current === ac) abort.current = null;
         setProgress(null);
       }

@@ -2,6 +2,7 @@
  * Single-trial betas in the viewer: one streaming pass into OPFS, then trials
  * and voxel series without the network; cancel and bad files.
  */
+import { statSync } from 'node:fs';
 import { admin, stats } from './bucket-admin.ts';
 import { expect, test } from '@playwright/test';
 
@@ -41,7 +42,7 @@ test('stream a session once; trials and voxel series then come from the browser'
   expect((await stats()).byKey[BETAS]).toBeUndefined(); // nothing of the betas file is downloaded again
 });
 
-test('cancel stops the download and keeps nothing', async ({ page }) => {
+test('cancel stops the download; nothing is kept as whole, the downloaded prefix is offered for a resume', async ({ page }) => {
   await admin('faults', { match: 'SingletrialBetas', bandwidthBytesPerSec: 400_000 });
   await page.goto(VIEW);
   const panel = page.getByTestId('betas-panel');
@@ -53,6 +54,7 @@ test('cancel stops the download and keeps nothing', async ({ page }) => {
   await page.reload();
   await expect(panel.getByRole('button', { name: 'Stream ses-01 betas' })).toBeVisible({ timeout: 30_000 });
   await expect(panel.getByTestId('betas-cached')).toHaveCount(0);
+  await expect(panel.getByTestId('betas-copy')).toHaveText(/^A previous download stopped at [\d.]+ [kM]B of 7\.\d+ MB: it resumes from there\.$/);
 });
 
 test('a corrupt betas file is named and nothing is kept', async ({ page }) => {
@@ -158,4 +160,62 @@ test('a full browser storage quota: a clear message, nothing half-written kept, 
   // The rest of the viewer still works.
   await expect(page.getByTestId('niivue')).toHaveAttribute('data-layers', /anatomy,map/);
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseURL!).origin });
+});
+
+/** Deletes the derived (masked) betas entries, keeping any copy of the compressed file. */
+async function dropMaskedEntries(page: import('@playwright/test').Page): Promise<void> {
+  await page.evaluate(async () => {
+    let d = await navigator.storage.getDirectory();
+    for (const n of ['laion-fmri-explorer', 'v1', 'betas']) d = await d.getDirectoryHandle(n);
+    const names: string[] = [];
+    for await (const n of (d as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(n);
+    for (const n of names) await d.removeEntry(n);
+  });
+}
+
+test('a reload in the middle of the download resumes from the bytes kept; then the kept file needs no network', async ({ page }) => {
+  test.setTimeout(180_000);
+  const panel = page.getByTestId('betas-panel');
+  const progress = panel.getByTestId('betas-progress');
+  await admin('faults', { match: 'SingletrialBetas', bandwidthBytesPerSec: 500_000 });
+  await page.goto(VIEW);
+  await panel.getByRole('button', { name: 'Stream ses-01 betas' }).click();
+  await expect(progress).toContainText(/^[3-6]\.\d+ MB of 7\.\d+ MB/, { timeout: 30_000 });
+  await page.reload();
+  const note = panel.getByTestId('betas-copy');
+  await expect(note).toContainText('A previous download stopped at', { timeout: 30_000 });
+  const kept = Number(/stopped at ([\d.]+) MB/.exec((await note.textContent())!)![1]) * 1e6;
+  expect(kept).toBeGreaterThan(1e6);
+
+  await admin('faults', null);
+  await admin('stats/reset');
+  await panel.getByRole('button', { name: 'Stream ses-01 betas' }).click();
+  await expect(panel.getByTestId('betas-from-copy')).toContainText(/resumed: the first [\d.]+ MB come from this browser’s copy/);
+  await expect(panel.getByTestId('betas-cached')).toHaveText(/^120 trials/, { timeout: 60_000 });
+  const resumed = await cachedBetasDigest(page);
+  let s = await stats();
+  const firstByte = Math.min(...s.byKey[BETAS].ranges.map((r) => Number(/^bytes=(\d+)-/.exec(r)![1])));
+  expect(Math.abs(firstByte - kept)).toBeLessThan(10_000); // (the note rounds to 10 kB)
+  const size = statSync(`demo-data/laion-fmri/${BETAS}`).size;
+  expect(s.byKey[BETAS].bytesSent).toBeLessThan(size - kept + 20_000);
+  await expect(panel.getByTestId('betas-copy')).toContainText('The compressed file (7.');
+
+  // The masked entry gone, the kept file alone makes it again: no request for the betas file.
+  await dropMaskedEntries(page);
+  await admin('stats/reset');
+  await page.reload();
+  await expect(panel.getByTestId('betas-copy')).toHaveText('The compressed file is in this browser: the pass needs no network.', { timeout: 30_000 });
+  await panel.getByRole('button', { name: 'Stream ses-01 betas' }).click();
+  await expect(panel.getByTestId('betas-cached')).toHaveText(/^120 trials/, { timeout: 60_000 });
+  expect((await stats()).byKey[BETAS]).toBeUndefined();
+  expect(await cachedBetasDigest(page)).toBe(resumed);
+
+  // And a clean pass from the network alone gives the same bytes.
+  await clearOpfs(page);
+  await page.reload();
+  await panel.getByRole('button', { name: 'Stream ses-01 betas' }).click();
+  await expect(panel.getByTestId('betas-cached')).toHaveText(/^120 trials/, { timeout: 60_000 });
+  s = await stats();
+  expect(s.byKey[BETAS].bytesSent).toBeGreaterThan(7e6);
+  expect(await cachedBetasDigest(page)).toBe(resumed);
 });

@@ -6,7 +6,8 @@ import type { S3Object } from '../../data/s3/xml.ts';
 import type { LoadedVolume } from '../../jobs/volume-api.ts';
 import type { BetasManifest } from '../../cache/betas-store.ts';
 import type { BetasProgress } from '../../jobs/betas-api.ts';
-import { useBetasEntry, useBuildBetas, useVoxelSeries, type BetasSource } from '../../state/betas.ts';
+import { useBetasCopy, useBetasEntry, useBuildBetas, useKeepCopyPreference, useVoxelSeries, type BetasSource } from '../../state/betas.ts';
+import { betasWorker } from '../../jobs/betas.ts';
 import { useTrialTable } from '../../state/queries.ts';
 import { useEndpoint } from '../../state/queries.ts';
 import { useViewer, type TrialView } from '../../state/viewer.ts';
@@ -19,6 +20,30 @@ function eta(done: number, total: number, startedAt: number): string {
   if (done <= 0 || elapsed <= 0) return '';
   const left = ((total - done) * elapsed) / done;
   return left > 1 ? ` · ${Math.ceil(left)} s left` : '';
+}
+
+/** Whether to keep the compressed file, and what this browser already has of it. */
+function CopyNote({ status, size, keep, setKeep }: { status?: { complete: boolean; stored: number }; size: number; keep: boolean; setKeep(v: boolean): void }) {
+  if (status?.complete) {
+    return (
+      <p className="layer-note" data-testid="betas-copy">
+        The compressed file is in this browser: the pass needs no network.
+      </p>
+    );
+  }
+  return (
+    <>
+      <label className="layer-note">
+        <input type="checkbox" checked={keep} onChange={(e) => setKeep(e.target.checked)} /> keep the compressed file ({formatBytes(size)}) in this browser: offline use, and an
+        interrupted download resumes instead of restarting
+      </label>
+      {keep && status && status.stored > 0 && (
+        <p className="layer-note" data-testid="betas-copy">
+          A previous download stopped at {formatBytes(status.stored)} of {formatBytes(size)}: it resumes from there.
+        </p>
+      )}
+    </>
+  );
 }
 
 const rate = (bps: number) => `${formatBytes(bps)}/s`;
@@ -78,6 +103,8 @@ export function BetasPanel({
     betasObj && maskObj ? { endpoint, betasKey: betasObj.key, betasEtag: betasObj.etag, expectedSize: betasObj.size, maskKey: maskObj.key, maskEtag: maskObj.etag } : null;
   const entry = useBetasEntry(src);
   const build = useBuildBetas();
+  const copy = useBetasCopy(src);
+  const [keepCopy, setKeepCopy] = useKeepCopyPreference();
   const trials = useTrialTable(subject, session);
   const series = useVoxelSeries(entry.data, voxelPosition >= 0 ? voxelPosition : null);
 
@@ -88,7 +115,7 @@ export function BetasPanel({
     const [X, Y, Z] = reference.header.dims;
     const brain = new Uint8Array(reference.data.length);
     for (let i = 0; i < brain.length; i++) brain[i] = reference.data[i] !== 0 && !Number.isNaN(reference.data[i]) ? 1 : 0;
-    void build.start({ ...src, brain, dims: [X, Y, Z], trials: trials.data.length });
+    void build.start({ ...src, brain, dims: [X, Y, Z], trials: trials.data.length, keepCopy });
   };
 
   const rows = trials.data;
@@ -162,6 +189,7 @@ export function BetasPanel({
           <button onClick={start} disabled={!trials.data || !entry.isSuccess}>
             Stream {session} betas
           </button>
+          <CopyNote status={copy.data} size={betasObj.size} keep={keepCopy} setKeep={setKeepCopy} />
         </>
       )}
       {p && (
@@ -173,6 +201,11 @@ export function BetasPanel({
               : `arranging voxel series… ${Math.round((p.transposed ?? 0) * 100)}%`}
           </p>
           {p.phase === 'stream' && p.downloadRate !== undefined && <LinkRatesLine p={p} />}
+          {p.bytesFromCopy ? (
+            <p className="layer-note" data-testid="betas-from-copy">
+              {p.bytesFromCopy >= p.bytesTotal ? 'read from this browser’s copy: no network' : `resumed: the first ${formatBytes(p.bytesFromCopy)} come from this browser’s copy`}
+            </p>
+          ) : null}
           <button className="ghost small" onClick={build.cancel}>
             Cancel
           </button>
@@ -184,6 +217,14 @@ export function BetasPanel({
           <p className="layer-note" data-testid="betas-cached">
             {entry.data.trials} trials × {entry.data.nBrain.toLocaleString('en')} brain voxels, in this browser ({formatBytes(entry.data.trials * entry.data.nBrain * 8)})
           </p>
+          {copy.data?.complete && (
+            <p className="layer-note" data-testid="betas-copy">
+              The compressed file ({formatBytes(copy.data.stored)}) is kept offline too.{' '}
+              <button className="ghost small" onClick={() => void betasWorker().call('deleteCopy', { id: copy.data!.id }).then(() => copy.refetch())}>
+                Remove it
+              </button>
+            </p>
+          )}
           <div className="control-grid">
             <label htmlFor="trial">Trial</label>
             <input id="trial" type="range" min={0} max={entry.data.trials - 1} value={t} onChange={(e) => v.set({ trial: Number(e.target.value), showTrial: true })} />
