@@ -4,8 +4,8 @@
  * Issue 4's masked streaming pass over a realistic betas file, in a module
  * worker of headless Chromium (SwiftShader flags as in viewer-startup.ts):
  *   (a) floor  — fetch + DecompressionStream, output discarded;
- *   (b) pass   — fetch → maybeGunzip → maskedPass gathering the in-brain voxels
- *                into a preallocated T × nBrain float32 output;
+ *   (b) pass   — fetch → maybeGunzip → maskedPass gathering the in-brain voxels,
+ *                each volume's written to OPFS by the app's BetasWriter;
  *   (c) peers  — nifti-reader-js (decompress + readImage, in a worker) and
  *                NiiVue's NVImage.loadFromUrl (main thread), or why they fail.
  * Rates are MB/s of inflated data (medians); the ratios come from the same run.
@@ -176,17 +176,15 @@ for (const t of TRIALS) {
   );
 }
 console.log('\npeak Chromium PSS above idle (median; target for (b): < 300 MB, independent of T)');
-console.log('trials  (b) masked  output T×nBrain  (b) minus output  (a) drain  (b) gc()  (a) gc()  nifti-reader-js  NiiVue');
+console.log('trials  (b) masked  output to OPFS  (a) drain  (b) gc()  (a) gc()  nifti-reader-js  NiiVue');
 for (const t of TRIALS) {
   const b = cell('masked', t);
   const out = outputBytes.get(t) ?? t * meta0.nBrain * 4;
-  const bm = b.mem.length ? median(b.mem) : NaN;
   console.log(
     [
       String(t).padEnd(6),
       fmtMem(b.mem).padEnd(10),
-      `${(out / MB).toFixed(0)} MB`.padEnd(15),
-      (Number.isFinite(bm) ? `${((bm - out) / MB).toFixed(0)} MB` : '–').padEnd(16),
+      `${(out / MB).toFixed(0)} MB`.padEnd(14),
       fmtMem(cell('drain', t).mem).padEnd(9),
       fmtMem(liveMem.has(`masked:${t}`) ? [liveMem.get(`masked:${t}`)!] : []).padEnd(8),
       fmtMem(liveMem.has(`drain:${t}`) ? [liveMem.get(`drain:${t}`)!] : []).padEnd(8),

@@ -2,13 +2,14 @@
  * Module worker of the betas benchmark page: runs one job per worker and
  * posts a JobResult back. Jobs:
  *   drain        — fetch + DecompressionStream, output discarded (the floor);
- *   masked       — fetch → maybeGunzip → maskedPass gathering the brain into a
- *                  preallocated T × nBrain float32 output (issue 4's pass);
+ *   masked       — fetch → maybeGunzip → maskedPass gathering the brain and
+ *                  writing it to OPFS with the app's BetasWriter (issue 4's pass);
  *   parallel     — the same pass reading from the app's parallel ranged byte
  *                  source (k GETs in flight; issue 8);
  *   nifti-reader — nifti-reader-js: whole file, decompress(), readImage().
  */
 import { maskedPass } from '../../src/formats/masked-pass.ts';
+import { BetasWriter } from '../../src/cache/betas-store.ts';
 import { parallelObjectStream, type ParallelSourceStats } from '../../src/data/parallel-source.ts';
 import { S3Client } from '../../src/data/s3/client.ts';
 import { maybeGunzip } from '../../src/formats/nifti-stream.ts';
@@ -45,35 +46,45 @@ async function drain(job: Job): Promise<JobOk> {
   return { ok: true, ms: performance.now() - t0, inflatedBytes: bytes };
 }
 
-/** The app's masked pass over a byte source; `open` is timed (it is part of the download). */
+/**
+ * The app's masked pass over a byte source, writing each volume's brain
+ * voxels to OPFS with the app's BetasWriter (as the app does), so memory does
+ * not grow with the trial count. `open` is timed (it is part of the download).
+ * The float64 sum of the output is taken as the volumes pass, to check them.
+ */
 async function maskedOver(job: Job, open: () => Promise<ReadableStream<Uint8Array>>): Promise<JobOk> {
-  // Set-up the app has done before a pass starts: the mask and the output.
+  // Set-up the app has done before a pass starts: the mask and the output file.
   const gather = brainIndices();
   const nBrain = gather.length;
-  const output = new Float32Array(job.volumes * nBrain);
+  const id = `bench-${Math.random().toString(36).slice(2)}`;
+  const writer = await BetasWriter.create({ id, endpoint: 'bench', betasKey: job.name, betasEtag: '', maskKey: 'bench', maskEtag: '', dims: [...DIMS], trials: job.volumes, nBrain });
   let inflated = 0;
   let seen = 0;
-  const t0 = performance.now();
-  const body = await open();
-  await maskedPass(await maybeGunzip(body), job.name, {
-    gather,
-    expectedVolumes: job.volumes,
-    expectedDims: DIMS,
-    onVolume(t, values) {
-      if (values.length !== nBrain) throw new Error(`onVolume(${t}) got ${values.length} values, expected ${nBrain}`);
-      output.set(values, t * nBrain);
-      seen++;
-      if (job.forceGc && t % 2 === 1) forceGc();
-    },
-    onProgress(p) {
-      inflated = p.bytesInflated;
-    },
-  });
-  const ms = performance.now() - t0;
-  if (seen !== job.volumes) throw new Error(`onVolume was called ${seen} times, expected ${job.volumes}`);
   let sum = 0;
-  for (let i = 0; i < output.length; i++) sum += output[i];
-  return { ok: true, ms, inflatedBytes: inflated, outputSum: sum, outputBytes: output.byteLength };
+  try {
+    const t0 = performance.now();
+    const body = await open();
+    await maskedPass(await maybeGunzip(body), job.name, {
+      gather,
+      expectedVolumes: job.volumes,
+      expectedDims: DIMS,
+      onVolume(t, values) {
+        if (values.length !== nBrain) throw new Error(`onVolume(${t}) got ${values.length} values, expected ${nBrain}`);
+        writer.writeTrial(t, values);
+        for (let i = 0; i < values.length; i++) sum += values[i];
+        seen++;
+        if (job.forceGc && t % 2 === 1) forceGc();
+      },
+      onProgress(p) {
+        inflated = p.bytesInflated;
+      },
+    });
+    const ms = performance.now() - t0;
+    if (seen !== job.volumes) throw new Error(`onVolume was called ${seen} times, expected ${job.volumes}`);
+    return { ok: true, ms, inflatedBytes: inflated, outputSum: sum, outputBytes: job.volumes * nBrain * 4 };
+  } finally {
+    await writer.abort(); // deletes the rows: the next run starts from an empty OPFS
+  }
 }
 
 const masked = (job: Job) => maskedOver(job, () => open(job.url));

@@ -61,43 +61,6 @@ function abortError(signal: AbortSignal): Error {
 }
 
 /**
- * Wraps the stream so an abort fails the pending read at once: a stalled
- * download would otherwise hold the pass until the next chunk arrives.
- */
-function abortable(stream: ReadableStream<Uint8Array>, signal: AbortSignal): ReadableStream<Uint8Array> {
-  const reader = stream.getReader();
-  let onAbort: (() => void) | null = null;
-  const detach = () => {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
-    onAbort = null;
-  };
-  return new ReadableStream<Uint8Array>({
-    start(c) {
-      onAbort = () => {
-        detach();
-        const e = abortError(signal);
-        c.error(e);
-        void reader.cancel(e).catch(() => undefined);
-      };
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort);
-    },
-    async pull(c) {
-      const { value, done } = await reader.read();
-      if (signal.aborted) return; // the stream is already errored
-      if (done) {
-        detach();
-        c.close();
-      } else c.enqueue(value);
-    },
-    cancel(reason) {
-      detach();
-      return reader.cancel(reason);
-    },
-  });
-}
-
-/**
  * Reads one voxel value at a byte offset, as decodeVoxels would store it:
  * Math.fround before scaling (decodeVoxels keeps the raw value in a
  * Float32Array first; int32/float64 files must match it).
@@ -136,7 +99,6 @@ export async function maskedPass(decompressed: ReadableStream<Uint8Array>, fileN
     await decompressed.cancel(signal.reason).catch(() => undefined);
     throw abortError(signal);
   }
-  const stream = signal ? abortable(decompressed, signal) : decompressed;
   // Set by onHeader, which iterateVolumes calls before it yields any volume.
   const st: { header: NiftiHeader | null; volumes: number } = { header: null, volumes: 0 };
   const out = new Float32Array(gather.length);
@@ -159,7 +121,7 @@ export async function maskedPass(decompressed: ReadableStream<Uint8Array>, fileN
   // Volumes are gathered straight from the inflated chunks (no copy of the
   // whole volume): the gather indices are visited in file order, and a value
   // that straddles two chunks is assembled in a small buffer.
-  const cursor = new StreamCursor(stream, (e) => describeGzipError(fileName, e));
+  const cursor = new StreamCursor(decompressed, (e) => describeGzipError(fileName, e), signal ? { signal, error: () => abortError(signal) } : undefined);
   try {
     const { header: h } = await readHeaderFromCursor(cursor, fileName);
     checkHeader(h);

@@ -16,10 +16,19 @@ export class StreamCursor {
   private done = false;
   private readonly mapError?: (e: unknown) => Error;
 
-  /** `mapError` turns a failure of the underlying stream (e.g. a gzip error) into a readable one. */
-  constructor(stream: ReadableStream<Uint8Array>, mapError?: (e: unknown) => Error) {
+  private readonly abort?: { signal: AbortSignal; error: () => Error };
+
+  /**
+   * `mapError` turns a failure of the underlying stream (e.g. a gzip error)
+   * into a readable one. With `abort`, an abort cancels the stream and fails
+   * the pending read at once (a stalled download does not hold it), without
+   * another stream layer in between.
+   */
+  constructor(stream: ReadableStream<Uint8Array>, mapError?: (e: unknown) => Error, abort?: { signal: AbortSignal; error: () => Error }) {
     this.reader = stream.getReader();
     this.mapError = mapError;
+    this.abort = abort;
+    abort?.signal.addEventListener('abort', () => void this.reader.cancel(abort.error()).catch(() => undefined), { once: true });
   }
 
   private async fill(): Promise<boolean> {
@@ -27,9 +36,12 @@ export class StreamCursor {
       if (this.done) return false;
       let r: ReadableStreamReadResult<Uint8Array>;
       try {
+        if (this.abort?.signal.aborted) throw this.abort.error();
         r = await this.reader.read();
+        if (this.abort?.signal.aborted) throw this.abort.error();
       } catch (e) {
         this.done = true;
+        if (this.abort?.signal.aborted) throw this.abort.error();
         throw this.mapError ? this.mapError(e) : e;
       }
       const { value, done } = r;
@@ -148,12 +160,17 @@ export async function maybeGunzip(stream: ReadableStream<Uint8Array>, opts: { de
   let stopped = false;
   void (async () => {
     try {
-      await writer.write(first.value);
+      // The next chunk is read while the inflater works on the previous one (at
+      // most one write outstanding): no bubble between chunks, and the read-ahead
+      // stays bounded even where the inflater's writable never pushes back.
+      const quiet = (w: Promise<void>) => (w.catch(() => undefined), w); // rejections surface at the await below
+      let pending = quiet(writer.write(first.value));
       for (;;) {
         const { value, done } = await source.read();
         if (stopped) return;
+        await pending;
         if (done) return void (await writer.close());
-        await writer.write(value);
+        pending = quiet(writer.write(value));
       }
     } catch (e) {
       if (stopped) return;
