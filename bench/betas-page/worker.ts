@@ -4,6 +4,7 @@
  *   drain        — fetch + DecompressionStream, output discarded (the floor);
  *   masked       — fetch → maybeGunzip → maskedPass gathering the brain and
  *                  writing it to OPFS with the app's BetasWriter (issue 4's pass);
+ *   masked-1thread — the same with the inflater on the pass's own thread;
  *   parallel     — the same pass reading from the app's parallel ranged byte
  *                  source (k GETs in flight; issue 8);
  *   nifti-reader — nifti-reader-js: whole file, decompress(), readImage().
@@ -52,7 +53,7 @@ async function drain(job: Job): Promise<JobOk> {
  * not grow with the trial count. `open` is timed (it is part of the download).
  * The float64 sum of the output is taken as the volumes pass, to check them.
  */
-async function maskedOver(job: Job, open: () => Promise<ReadableStream<Uint8Array>>): Promise<JobOk> {
+async function maskedOver(job: Job, open: () => Promise<ReadableStream<Uint8Array>>, oneThread = false): Promise<JobOk> {
   // Set-up the app has done before a pass starts: the mask and the output file.
   const gather = brainIndices();
   const nBrain = gather.length;
@@ -64,7 +65,7 @@ async function maskedOver(job: Job, open: () => Promise<ReadableStream<Uint8Arra
   try {
     const t0 = performance.now();
     const body = await open();
-    await maskedPass(await maybeGunzip(body), job.name, {
+    await maskedPass(await maybeGunzip(body, { inflater: oneThread ? undefined : newInflater }), job.name, {
       gather,
       expectedVolumes: job.volumes,
       expectedDims: DIMS,
@@ -87,7 +88,11 @@ async function maskedOver(job: Job, open: () => Promise<ReadableStream<Uint8Arra
   }
 }
 
+/** As the app: the inflater on a thread of its own. */
+const newInflater = () => new Worker(new URL('../../workers/inflate.worker.ts', import.meta.url), { type: 'module' });
 const masked = (job: Job) => maskedOver(job, () => open(job.url));
+/** The inflater and the gather on one thread, taking turns (for comparison). */
+const maskedOneThread = (job: Job) => maskedOver(job, () => open(job.url), true);
 
 async function parallel(job: Job): Promise<JobOk> {
   const cut = job.url.lastIndexOf('/');
@@ -119,7 +124,7 @@ async function niftiReader(job: Job): Promise<JobOk> {
 
 scope.onmessage = (e) => {
   const job = e.data;
-  const run = job.kind === 'drain' ? drain : job.kind === 'masked' ? masked : job.kind === 'parallel' ? parallel : job.kind === 'nifti-reader' ? niftiReader : null;
+  const run = job.kind === 'drain' ? drain : job.kind === 'masked' ? masked : job.kind === 'masked-1thread' ? maskedOneThread : job.kind === 'parallel' ? parallel : job.kind === 'nifti-reader' ? niftiReader : null;
   if (!run) {
     scope.postMessage({ ok: false, error: `job ${job.kind} does not run in the worker` });
     return;

@@ -4,6 +4,7 @@
  * the caller supplies the (possibly gzip-compressed) byte stream.
  */
 import { Gunzip } from 'fflate';
+import { inflateOffThread } from './inflate-offthread.ts';
 import { headerSizeFromMagic, isGzip, NiftiFormatError, parseNiftiHeader, bytesPerVolume, volumeCount, type NiftiHeader } from './nifti.ts';
 
 /** Reads exact byte counts from a stream of chunks, tracking the position. */
@@ -126,13 +127,16 @@ export function describeGzipError(fileName: string, e: unknown): Error {
 
 /**
  * Gunzips a stream when it starts with the gzip magic, passes it through
- * otherwise (plain `.nii`). Read it with a StreamCursor given
+ * otherwise (plain `.nii`). `inflater` (a factory of inflate workers) moves
+ * the native inflater to another thread. Read it with a StreamCursor given
  * `describeGzipError` so decompression errors name the file.
  */
-export async function maybeGunzip(stream: ReadableStream<Uint8Array>, opts: { decoder?: 'native' | 'fflate' } = {}): Promise<ReadableStream<Uint8Array>> {
+export async function maybeGunzip(stream: ReadableStream<Uint8Array>, opts: { decoder?: 'native' | 'fflate'; inflater?: () => Worker } = {}): Promise<ReadableStream<Uint8Array>> {
   const source = stream.getReader();
   const first = await source.read();
   if (!first.done && isGzip(first.value) && opts.decoder === 'fflate') return fflateGunzip(first.value, source);
+  // The native inflater on a thread of its own (inflate-offthread.ts), when the caller provides one.
+  if (!first.done && isGzip(first.value) && opts.inflater) return inflateOffThread(first.value, source, opts.inflater());
   if (first.done || !isGzip(first.value)) {
     return new ReadableStream<Uint8Array>({
       start(c) {

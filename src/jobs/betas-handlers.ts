@@ -17,6 +17,9 @@ import { voxelsInCOrder } from '../science/voxel-order.ts';
 import type { Handlers } from './rpc.ts';
 import { betasEntryParts, type BetasApi, type BetasProgress } from './betas-api.ts';
 
+/** The inflater runs on its own thread, so inflating and gathering overlap on two cores. */
+const newInflater = () => new Worker(new URL('../../workers/inflate.worker.ts', import.meta.url), { type: 'module', name: 'inflate' });
+
 const clients = new Map<string, S3Client>();
 const client = (e: string) => clients.get(e) ?? (clients.set(e, new S3Client(e)), clients.get(e)!);
 
@@ -84,7 +87,7 @@ export const betasHandlers: Handlers<BetasApi> = {
           if (stored < args.expectedSize) Object.assign(p, rates.push({ t: performance.now(), downloaded: s.downloadedBytes, consumed: s.deliveredBytes, networkBusyMs: s.networkBusyMs, starvedMs: s.starvedMs }));
         };
         const bytes = stored === 0 ? source.stream : stored === args.expectedSize ? copy!.storedStream(stored) : concatStreams(copy!.storedStream(stored), source.stream);
-        await maskedPass(await maybeGunzip(bytes, { decoder }), name, {
+        await maskedPass(await maybeGunzip(bytes, { decoder, inflater: newInflater }), name, {
           gather,
           expectedVolumes: args.trials,
           expectedDims: args.dims,

@@ -90,6 +90,7 @@ async function clearOpfs(page: import('@playwright/test').Page): Promise<void> {
 }
 
 test('parallel ranged parts overlap in Chromium; dropped parts are resumed on their own; the result is bit-identical', async ({ page }) => {
+  test.setTimeout(180_000);
   const panel = page.getByTestId('betas-panel');
   const stream = async () => {
     await page.goto(VIEW);
