@@ -152,9 +152,12 @@ export type PssSample = ReturnType<typeof chromiumPss>;
 export class Sampler {
   private timer: NodeJS.Timeout | undefined;
   peak: PssSample = { total: 0, byType: new Map() };
+  /** The renderer processes' own peak (the worker runs there), whenever it came. */
+  peakRenderer = 0;
   private take(): void {
     const s = chromiumPss();
     if (s.total > this.peak.total) this.peak = s;
+    this.peakRenderer = Math.max(this.peakRenderer, s.byType.get('renderer') ?? 0);
   }
   start(): void {
     this.take();
@@ -194,6 +197,8 @@ export interface Outcome {
   result: JobResult;
   /** Peak PSS above idle, bytes (sampled runs only). */
   memAboveIdle?: number;
+  /** Peak PSS of the renderer processes above their idle level, bytes. */
+  rendererAboveIdle?: number;
   idle?: number;
   /** Per process type growth at the peak. */
   growth?: string;
@@ -221,7 +226,13 @@ export async function runJob(browser: Browser, pageUrl: string, job: Job, opts: 
     clearTimeout(timer);
     if (opts.sample) sampler.stop();
     if (!idle) return { result };
-    return { result, idle: idle.total, memAboveIdle: sampler.peak.total - idle.total, growth: growth(idle, sampler.peak) };
+    return {
+      result,
+      idle: idle.total,
+      memAboveIdle: sampler.peak.total - idle.total,
+      rendererAboveIdle: sampler.peakRenderer - (idle.byType.get('renderer') ?? 0),
+      growth: growth(idle, sampler.peak),
+    };
   } finally {
     await context.close().catch(() => undefined);
     await new Promise((r) => setTimeout(r, 300)); // let the renderer go before the next idle level
