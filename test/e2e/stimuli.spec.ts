@@ -167,3 +167,36 @@ test('a local file that is not the archive, and an image that fails to decode, a
   await expect(panel.getByRole('alert').first()).toContainText(/shared_12rep_LAION_cluster_1000_i0\.jpg \(entry \d+ of broken_stimuli\.h5, [\d,]+ bytes\) could not be decoded as a JPEG or PNG image/);
   await expect(panel.getByTestId('captions').locator('li')).toHaveCount(5);
 });
+
+test('voxel -> stimuli: the top and bottom images of the crosshair voxel and of the ROI mean', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 1600 });
+  await page.goto('/?source=demo&subject=sub-01&tab=viewer&vox=10,16,20&layout=axial');
+  const betas = page.getByTestId('betas-panel');
+  await betas.getByRole('button', { name: 'Stream ses-01 betas' }).click();
+  await expect(betas.getByTestId('betas-cached')).toBeVisible({ timeout: 60_000 });
+  const panel = page.getByTestId('voxel-stimuli');
+  await expect(panel.getByTestId('top-images').locator('figure')).toHaveCount(6);
+  await expect(panel.getByTestId('bottom-images').locator('figure')).toHaveCount(6);
+  // Means are ordered: top descending, bottom ascending, every top ≥ every bottom.
+  const means = async (id: string) => (await panel.getByTestId(id).locator('figcaption strong').allTextContents()).map(Number);
+  const top = await means('top-images');
+  const bottom = await means('bottom-images');
+  expect(top).toEqual([...top].sort((a, b) => b - a));
+  expect(bottom).toEqual([...bottom].sort((a, b) => a - b));
+  expect(Math.min(...top)).toBeGreaterThanOrEqual(Math.max(...bottom));
+  // Gated archive: captions stand in, and the local copy fills the thumbnails.
+  await expect(panel.getByTestId('thumbs-gated')).toBeVisible();
+  await panel.getByTestId('thumbs-gated').getByLabel('Open task-images_stimuli.h5').setInputFiles(STIMULI);
+  await expect(panel.locator('canvas[data-loaded="yes"]')).toHaveCount(12);
+  await expect(panel).toHaveScreenshot('voxel-stimuli.png');
+
+  // The ROI mean ranks differently from one voxel.
+  const voxelTop = await panel.getByTestId('top-images').locator('figure').evaluateAll((f) => f.map((x) => x.getAttribute('data-image')));
+  await panel.getByLabel('Rank images by').selectOption('roi');
+  await expect.poll(async () => panel.getByTestId('top-images').locator('figure').evaluateAll((f) => f.map((x) => x.getAttribute('data-image')))).not.toEqual(voxelTop);
+
+  // A thumbnail selects its image's trial.
+  const name = await panel.getByTestId('top-images').locator('figure').first().getAttribute('data-image');
+  await panel.getByTestId('top-images').locator('canvas').first().click();
+  await expect(betas.getByTestId('trial-label')).toContainText(name!);
+});
