@@ -68,6 +68,7 @@ test('the trial table is Subject.metadata; selection follows the keyboard and th
 test('a trial shows its image, captions as text and a segmentation overlay (golden)', async ({ page }) => {
   // The dev server denies the gated archive as the real bucket does; the user opens their copy.
   await page.setViewportSize({ width: 1280, height: 1400 });
+  await admin('stats/reset');
   await page.goto(`${TAB}&bses=ses-01&trial=2`);
   const panel = page.getByTestId('stimulus-panel');
   await expect(panel.getByTestId('stimulus-name')).toHaveText('shared_12rep_LAION_cluster_1000_i0.jpg');
@@ -87,10 +88,17 @@ test('a trial shows its image, captions as text and a segmentation overlay (gold
   await page.waitForTimeout(200);
   await expect(panel).toHaveScreenshot('stimulus-panel.png');
 
-  // The choice is remembered: another trial's image comes from the same file.
+  // Masks come one chunk at a time, never the whole segmentation file.
+  const seg = (await stats()).byKey['stimuli/task-images_desc-segmentations.h5'];
+  expect(seg.bytesSent).toBeLessThan(statSync('demo-data/laion-fmri/stimuli/task-images_desc-segmentations.h5').size / 2);
+
+  // The choice is remembered: another trial's image (an RGBA PNG) comes from the same file, drawn over grey 128.
   await page.getByTestId('trial-scroll').focus();
-  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowUp');
+  await expect(panel.getByTestId('stimulus-name')).toHaveText('shared_4rep_OOD_selfmade_016_house.png');
   await expect(panel.getByTestId('stimulus-bytes')).toContainText('from your file');
+  const corner = await canvas.evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, 1, 1).data));
+  expect(corner).toEqual([128, 128, 128, 255]);
 });
 
 test('captions with markup are shown as text', async ({ page }) => {
