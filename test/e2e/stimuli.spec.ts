@@ -60,6 +60,15 @@ test('the trial table is Subject.metadata; selection follows the keyboard and th
   expect(names.length).toBeGreaterThan(5);
   expect([...names].sort().reverse().slice(0, 3)).toEqual(names.slice(0, 3));
 
+  // The image's repeats are listed; one click jumps to another repeat.
+  const repeats = page.getByTestId('repeats');
+  await expect(repeats).toContainText(/Shown \d+ times:/);
+  const imageBefore = (await page.getByTestId('stimulus-name').textContent())!;
+  const trialBefore = (await page.getByTestId('selected-trial').textContent())!;
+  await repeats.getByRole('button', { disabled: false }).first().click();
+  await expect(page.getByTestId('selected-trial')).not.toHaveText(trialBefore);
+  await expect(page.getByTestId('stimulus-name')).toHaveText(imageBefore);
+
   // A link opens the same trial.
   await page.goto(`${TAB}&bses=ses-03&trial=5`);
   await expect(page.locator('[data-trial="241"]')).toHaveAttribute('aria-selected', 'true');

@@ -1,4 +1,5 @@
-import { globalTrialIndex } from '../../science/stimuli.ts';
+import { useMemo } from 'react';
+import { globalTrialIndex, type SubjectTrials } from '../../science/stimuli.ts';
 import { useCaptions, useSubjectTrials } from '../../state/stimuli.ts';
 import { useViewer } from '../../state/viewer.ts';
 import { ErrorNotice, Spinner } from '../common/ErrorNotice.tsx';
@@ -39,8 +40,26 @@ export function TrialsTab({ subject }: { subject: string }) {
             Trial {selected} · {row.session} #{row.session_trial} · run {row.run}
           </p>
         )}
+        {row && <Repeats trials={t} selected={selected} onSelect={(g) => setViewer({ betasSession: t.rows[g].session, trial: t.rows[g].session_trial })} />}
         <StimulusPanel imageName={row?.image_name ?? null} />
       </div>
     </div>
+  );
+}
+
+/** Every trial of the selected trial's image (its repeats across sessions), as links. */
+function Repeats({ trials, selected, onSelect }: { trials: SubjectTrials; selected: number; onSelect(g: number): void }) {
+  const name = trials.rows[selected].image_name;
+  const repeats = useMemo(() => trials.rows.flatMap((r, g) => (r.image_name === name ? [g] : [])), [trials, name]);
+  return (
+    <p className="layer-note repeats" data-testid="repeats">
+      {repeats.length === 1 ? 'Shown once.' : `Shown ${repeats.length} times:`}{' '}
+      {repeats.length > 1 &&
+        repeats.map((g) => (
+          <button key={g} className="link" aria-current={g === selected} onClick={() => onSelect(g)} disabled={g === selected}>
+            {trials.rows[g].session} #{trials.rows[g].session_trial}
+          </button>
+        ))}
+    </p>
   );
 }
