@@ -28,7 +28,7 @@ export function StimulusFilePicker({ compact = false }: { compact?: boolean }) {
   return (
     <div className={`stim-file${compact ? ' compact' : ''}`} data-testid="stimulus-file">
       <label>
-        {file ? 'Images from your file: ' : 'Open your downloaded task-images_stimuli.h5: '}
+        {file ? 'Open another copy: ' : 'Open your downloaded task-images_stimuli.h5: '}
         <input type="file" accept=".h5,.hdf5,application/x-hdf5" aria-label="Open task-images_stimuli.h5" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
       </label>
       {file && (
