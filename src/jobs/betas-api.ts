@@ -56,6 +56,8 @@ export type BetasApi = {
   /** Mean over trials (NaN where a trial is NaN: a failed fit stays visible). */
   meanOfTrials: { args: { id: string; trials: number[]; nBrain: number }; result: TimedRow; progress: never };
   readVoxel: { args: { id: string; v: number; trials: number }; result: TimedRow; progress: never };
+  /** Per trial, the mean over several voxels (e.g. an ROI); NaN voxels are left out of each trial's mean. */
+  meanOfVoxels: { args: { id: string; voxels: number[]; trials: number }; result: TimedRow; progress: never };
 };
 
 /** A row read from OPFS, with how long the read took in the worker (ms). */

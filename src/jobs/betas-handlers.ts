@@ -163,6 +163,24 @@ export const betasHandlers: Handlers<BetasApi> = {
     return { data: mean, ms: performance.now() - t0 };
   },
 
+  async meanOfVoxels({ id, voxels, trials }, ctx) {
+    const t0 = performance.now();
+    const sum = new Float64Array(trials);
+    const n = new Uint32Array(trials);
+    for (const v of voxels) {
+      if (ctx.signal.aborted) throw new DOMException('Cancelled', 'AbortError');
+      const row = await readRow(id, 'voxels', v, trials);
+      for (let t = 0; t < trials; t++) {
+        if (Number.isNaN(row[t])) continue;
+        sum[t] += row[t];
+        n[t]++;
+      }
+    }
+    const mean = Float32Array.from(sum, (x, t) => (n[t] > 0 ? x / n[t] : NaN));
+    ctx.transfer(mean.buffer);
+    return { data: mean, ms: performance.now() - t0 };
+  },
+
   async readVoxel({ id, v, trials }, ctx) {
     const t0 = performance.now();
     const row = await readRow(id, 'voxels', v, trials);

@@ -101,6 +101,23 @@ export function useTrialMap(entry: BetasManifest | null | undefined, trials: num
   });
 }
 
+function voxelsHash(v: number[] | null): number {
+  let h = 0x811c9dc5;
+  for (const x of v ?? []) h = Math.imul(h ^ x, 0x01000193) >>> 0;
+  return h;
+}
+
+/** Per trial, the mean beta over a set of brain voxels (an ROI). */
+export function useVoxelsMeanSeries(entry: BetasManifest | null | undefined, voxels: number[] | null, label: string) {
+  return useQuery({
+    queryKey: ['betas-voxels-mean', entry?.id, label, voxels?.length, voxelsHash(voxels)],
+    queryFn: ({ signal }) => betasWorker().call('meanOfVoxels', { id: entry!.id, voxels: voxels!, trials: entry!.trials }, { signal }),
+    enabled: !!entry && voxels !== null && voxels.length > 0,
+    staleTime: Infinity,
+    gcTime: 30_000,
+  });
+}
+
 export function useVoxelSeries(entry: BetasManifest | null | undefined, v: number | null) {
   return useQuery({
     queryKey: ['betas-voxel', entry?.id, v],

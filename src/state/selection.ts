@@ -6,8 +6,8 @@
 import { create } from 'zustand';
 import { endpointFor, type SourceConfig, type SourceKind } from '../app/config.ts';
 
-export type SubjectTab = 'overview' | 'viewer' | 'rois' | 'files';
-export const SUBJECT_TABS: SubjectTab[] = ['overview', 'viewer', 'rois', 'files'];
+export type SubjectTab = 'overview' | 'viewer' | 'rois' | 'trials' | 'files';
+export const SUBJECT_TABS: SubjectTab[] = ['overview', 'viewer', 'rois', 'trials', 'files'];
 
 export interface SelectionState {
   source: SourceConfig;

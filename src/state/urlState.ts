@@ -6,7 +6,7 @@
 import { useEffect } from 'react';
 import { SUBJECT_TABS, useSelection, type SubjectTab } from './selection.ts';
 import type { SourceKind } from '../app/config.ts';
-import { useViewer, viewerFromQuery, viewerToQuery } from './viewer.ts';
+import { trialToQuery, useViewer, viewerFromQuery, viewerToQuery } from './viewer.ts';
 import { inspectorFromQuery, inspectorToQuery, useRoiInspector } from './roi-inspector.ts';
 
 const KINDS: SourceKind[] = ['demo', 'aws', 'custom'];
@@ -56,6 +56,7 @@ export function selectionToSearch(): string {
   if (s.session) q.set('session', s.session);
   if (s.tab !== 'overview') q.set('tab', s.tab);
   if (s.tab === 'viewer') viewerToQuery(useViewer.getState(), q);
+  if (s.tab === 'trials') trialToQuery(useViewer.getState(), q);
   if (s.tab === 'rois') inspectorToQuery(useRoiInspector.getState(), q);
   // "," and ":" are legal in a query: keep links readable (vox=25,30,20, mask=anatomical:outline).
   return `?${q.toString().replace(/%2C/g, ",").replace(/%3A/g, ":")}`;

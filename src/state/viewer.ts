@@ -126,6 +126,12 @@ export function viewerToQuery(s: ViewerSettings, q: URLSearchParams): void {
   if (s.betaThreshold !== d.betaThreshold) q.set('bthr', String(s.betaThreshold));
 }
 
+/** The selected betas trial only (the trials tab links to it). */
+export function trialToQuery(s: ViewerSettings, q: URLSearchParams): void {
+  if (s.betasSession) q.set('bses', s.betasSession);
+  if (s.trial !== DEFAULT_VIEWER.trial) q.set('trial', String(s.trial));
+}
+
 /** Reads viewer settings from a query; returns what it could not apply. */
 export function viewerFromQuery(q: URLSearchParams): { patch: Partial<ViewerSettings>; ignored: string[] } {
   const patch: Partial<ViewerSettings> = {};

@@ -10,11 +10,13 @@ import { FileInventory } from './FileInventory.tsx';
 import { LockIcon } from '../common/icons.tsx';
 import { BrainViewerPanel } from '../viewer/BrainViewerPanel.tsx';
 import { RoiInspector } from '../rois/RoiInspector.tsx';
+import { TrialsTab } from '../trials/TrialsTab.tsx';
 
 const TABS: Array<{ id: SubjectTab; label: string }> = [
   { id: 'overview', label: 'Sessions & ROIs' },
   { id: 'viewer', label: 'Brain viewer' },
   { id: 'rois', label: 'ROI inspector' },
+  { id: 'trials', label: 'Trials & stimuli' },
   { id: 'files', label: 'Files' },
 ];
 
@@ -48,6 +50,8 @@ export function SubjectOverview({ subject }: { subject: string }) {
         <BrainViewerPanel subject={subject} />
       ) : tab === 'rois' ? (
         <RoiInspector subject={subject} />
+      ) : tab === 'trials' ? (
+        <TrialsTab subject={subject} />
       ) : inventory.isPending ? (
         <Spinner label="Listing files…" />
       ) : inventory.isError ? (

@@ -14,6 +14,7 @@ import { useViewer, type TrialView } from '../../state/viewer.ts';
 import { trialsForView } from '../../science/trials.ts';
 import { ErrorNotice } from '../common/ErrorNotice.tsx';
 import { Plot } from '../common/Plot.tsx';
+import { VoxelStimuli } from '../trials/VoxelStimuli.tsx';
 
 function eta(done: number, total: number, startedAt: number): string {
   const elapsed = (performance.now() - startedAt) / 1000;
@@ -79,6 +80,7 @@ export function BetasPanel({
   onEntry,
   mapReadMs,
   voxelNc,
+  roi = null,
 }: {
   subject: string;
   sessions: SessionInfo[];
@@ -91,6 +93,8 @@ export function BetasPanel({
   mapReadMs?: number;
   /** The crosshair voxel's subject-level (12-rep) noise ceiling, when loaded. */
   voxelNc?: number;
+  /** Brain positions of the drawn ROIs' voxels (for voxel -> stimuli by ROI mean). */
+  roi?: { label: string; positions: number[] } | null;
 }) {
   const v = useViewer();
   const endpoint = useEndpoint();
@@ -260,6 +264,9 @@ export function BetasPanel({
           ) : plot ? (
             <Plot data={plot.data} layout={plot.layout} className="betas-plot" label="Betas of the crosshair voxel over the trials of the session" />
           ) : null}
+          {rows && voxelPosition >= 0 && (
+            <VoxelStimuli entry={entry.data} rows={rows} voxelSeries={series.data?.data} roi={roi} onPick={(trial) => v.set({ trial, showTrial: true })} />
+          )}
           <p className="layer-note" data-testid="betas-read-times">
             read from this browser: map {mapReadMs !== undefined ? `${mapReadMs.toFixed(1)} ms` : '–'} · voxel series {series.data ? `${series.data.ms.toFixed(1)} ms` : '–'}
           </p>

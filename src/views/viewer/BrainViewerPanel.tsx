@@ -66,6 +66,22 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
   }, [data.allRois, data.roiVolumes, data.resolved.names, drawnOnce]);
   const roiKey = roiState.key;
   const rois: RoiVolume[] = useMemo(() => (roiState.settled ? roiState.loaded : []), [roiKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  // Voxel -> stimuli can rank images by the mean over the drawn ROIs' brain voxels.
+  const roiPositions = useMemo(() => {
+    if (!brainAxis || rois.length === 0) return null;
+    const seen = new Uint8Array(brainAxis.gather.length);
+    for (const r of rois) {
+      const d = r.volume.data;
+      for (let n = 0; n < d.length; n++) {
+        if (d[n] === 0 || Number.isNaN(d[n])) continue;
+        const p = brainAxis.position[n];
+        if (p >= 0) seen[p] = 1;
+      }
+    }
+    const positions: number[] = [];
+    seen.forEach((s, p) => s && positions.push(p));
+    return { label: settings.roiQuery, positions };
+  }, [brainAxis, rois, settings.roiQuery]);
   // The first picture waits for the anatomy and the map together (one draw, not two).
   const settledSlot = (slot: typeof data.anatomy) => !slot || slot.missing || !slot.query || !slot.query.isPending;
   const anatomySettled = settledSlot(data.anatomy) && settledSlot(data.map);
@@ -163,6 +179,7 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
             reference={ref}
             voxelPosition={brainAxis.position[voxel[0] + ref.header.dims[0] * (voxel[1] + ref.header.dims[1] * voxel[2])]}
             onEntry={setBetasEntry}
+            roi={roiPositions}
             mapReadMs={trialRow.data?.ms}
             voxelNc={(() => {
               const nc = data.readoutMaps.find((m) => m.label === 'NC 12-rep')?.volume;
