@@ -80,6 +80,12 @@ test('masked betas export: zip → numpy equals an independent get_betas; same b
   // Two sessions, the whole brain, a list of global trial indices, rows from the browser's cache for ses-01.
   await page.getByTestId('betas-panel').getByRole('button', { name: 'Stream ses-01 betas' }).click();
   await expect(page.getByTestId('betas-cached')).toBeVisible({ timeout: 60_000 });
+  // The same selection again, now read from the browser's cache: byte-identical arrays.
+  const panelA2 = await openExport(page, `${VIEW}&rois=face&xp=1&xnc=10&xstim=shared`);
+  const a2 = await exportZip(page, panelA2, 'a2.zip');
+  expect(check(a2).sessions['ses-01'].source).toMatch(/browser cache/);
+  const same = execFileSync(PYTHON, ['-c', 'import sys,zipfile as z;a,b=(z.ZipFile(p) for p in sys.argv[1:3]);print(all(a.read(n)==b.read(n) for n in a.namelist() if n.endswith(".npy") or n=="trials.tsv"))', a, a2], { encoding: 'utf8' });
+  expect(same.trim()).toBe('True');
   await page.goto(`${VIEW}&xp=1&xroi=0&xses=ses-01,ses-02&xtrials=3-40,118-130`);
   const panel2 = page.getByTestId('export-panel');
   await panel2.getByLabel('Save as').selectOption('download');
