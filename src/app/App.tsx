@@ -11,7 +11,6 @@ import { useProbe, useSubjects } from '../state/queries.ts';
 import { useSelection } from '../state/selection.ts';
 import { useUrlBinding, type UrlRestoreReport } from '../state/urlState.ts';
 import { APP_VERSION, DEMO_ENDPOINT, SOURCE_LABELS } from './config.ts';
-import { ShareButtons } from '../views/common/ShareButtons.tsx';
 import { usePresentation } from '../state/presentation.ts';
 
 const persistOptions = {
@@ -45,7 +44,6 @@ function Shell({ restore }: { restore: UrlRestoreReport }) {
             LAION-fMRI <strong>Explorer</strong>
           </span>
         </div>
-        <ShareButtons />
         {!present && <SourcePicker />}
       </header>
       {restore.ignored.length > 0 && !dismissed && (
