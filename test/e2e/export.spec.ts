@@ -174,3 +174,91 @@ print(json.dumps(dict(shape=list(a.shape),dtype=str(a.get_data_dtype()),affine=b
   expect(r.shape).toEqual(r.rshape);
   expect(r.rcount).toBeGreaterThan(0);
 });
+
+/**
+ * The File System Access targets. Playwright cannot click through the browser's native pickers, so the
+ * pickers are answered with real handles from the origin's private file system: the app's code path
+ * (createWritable → write → close, or abort) is the same as for a file on disk.
+ */
+test.describe('chosen file and folder targets', () => {
+  test.beforeEach(async ({ page }) => {
+    await page.addInitScript(() => {
+      const dir = async () => (await navigator.storage.getDirectory()).getDirectoryHandle('picked', { create: true });
+      Object.assign(window, {
+        showSaveFilePicker: async (o: { suggestedName: string }) => (await dir()).getFileHandle(o.suggestedName, { create: true }),
+        showDirectoryPicker: async () => dir(),
+      });
+    });
+  });
+
+  async function pickedTree(page: Page): Promise<Record<string, number>> {
+    return page.evaluate(async () => {
+      const out: Record<string, number> = {};
+      const walk = async (d: FileSystemDirectoryHandle, prefix: string) => {
+        for await (const [name, h] of (d as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
+          if (h.kind === 'file') out[prefix + name] = (await (h as FileSystemFileHandle).getFile()).size;
+          else await walk(h as FileSystemDirectoryHandle, `${prefix}${name}/`);
+        }
+      };
+      await walk(await (await navigator.storage.getDirectory()).getDirectoryHandle('picked', { create: true }), '');
+      return out;
+    });
+  }
+
+  test('zip into a chosen file; a cancelled export leaves the file as it was', async ({ page }) => {
+    const panel = await openExport(page, `${VIEW}&rois=face&xp=1`);
+    await panel.getByLabel('Save as').selectOption('file');
+    await expect(panel.getByRole('button', { name: /^Export ses-/ })).toBeEnabled({ timeout: 30_000 });
+    await panel.getByRole('button', { name: /^Export ses-/ }).click();
+    await expect(panel.getByTestId('export-done')).toContainText('laion-fmri_sub-01_ses-01_face.zip');
+    const b64 = await page.evaluate(async () => {
+      const d = await (await navigator.storage.getDirectory()).getDirectoryHandle('picked');
+      const bytes = new Uint8Array(await (await (await d.getFileHandle('laion-fmri_sub-01_ses-01_face.zip')).getFile()).arrayBuffer());
+      let s = '';
+      for (const b of bytes) s += String.fromCharCode(b);
+      return btoa(s);
+    });
+    const path = join(dir, 'picked.zip');
+    (await import('node:fs')).writeFileSync(path, Buffer.from(b64, 'base64'));
+    expect(check(path).sessions['ses-01'].shape[0]).toBe(120);
+
+    // Again into the same file, slowed down and cancelled: the previous, complete zip stays.
+    const before = (await pickedTree(page))['laion-fmri_sub-01_ses-01_face.zip'];
+    await admin('faults', { match: 'SingletrialBetas', bandwidthBytesPerSec: 300_000 });
+    await page.goto(`${VIEW}&rois=face&xp=1&xses=ses-02`);
+    await panel.getByLabel('Save as').selectOption('file');
+    await expect(panel.getByRole('button', { name: /^Export ses-02/ })).toBeEnabled({ timeout: 30_000 });
+    await page.evaluate(async () => {
+      // Point the picker at the existing file.
+      Object.assign(window, { showSaveFilePicker: async () => (await (await navigator.storage.getDirectory()).getDirectoryHandle('picked')).getFileHandle('laion-fmri_sub-01_ses-01_face.zip') });
+    });
+    await panel.getByRole('button', { name: /^Export ses-02/ }).click();
+    await expect(panel.getByTestId('export-progress')).toContainText(/read from the bucket/, { timeout: 30_000 });
+    await panel.getByRole('button', { name: 'Cancel export' }).click();
+    await expect(panel.getByTestId('export-progress')).toHaveCount(0);
+    expect(await pickedTree(page)).toEqual({ 'laion-fmri_sub-01_ses-01_face.zip': before });
+  });
+
+  test('a folder: every file written; a cancelled export removes its folder', async ({ page }) => {
+    const panel = await openExport(page, `${VIEW}&rois=face&xp=1`);
+    await panel.getByLabel('Save as').selectOption('folder');
+    await expect(panel.getByRole('button', { name: /^Export ses-/ })).toBeEnabled({ timeout: 30_000 });
+    await panel.getByRole('button', { name: /^Export ses-/ }).click();
+    await expect(panel.getByTestId('export-done')).toContainText('Folder laion-fmri_sub-01_ses-01_face');
+    const tree = await pickedTree(page);
+    const f = 'laion-fmri_sub-01_ses-01_face/';
+    expect(Object.keys(tree).sort()).toEqual(['README.txt', 'betas.npy', 'provenance.json', 'reproduce.py', 'trials.tsv', 'voxel_index.npy', 'voxels.npy', 'voxels_mm.npy'].map((n) => f + n));
+    const nVox = (tree[`${f}voxel_index.npy`] - 128) / 8;
+    expect(tree[`${f}betas.npy`]).toBe(128 + 120 * nVox * 4);
+
+    await admin('faults', { match: 'SingletrialBetas', bandwidthBytesPerSec: 300_000 });
+    await page.goto(`${VIEW}&rois=face&xp=1&xses=ses-02`);
+    await panel.getByLabel('Save as').selectOption('folder');
+    await expect(panel.getByRole('button', { name: /^Export ses-02/ })).toBeEnabled({ timeout: 30_000 });
+    await panel.getByRole('button', { name: /^Export ses-02/ }).click();
+    await expect(panel.getByTestId('export-progress')).toContainText(/betas\.npy · .* read from the bucket/, { timeout: 30_000 });
+    await panel.getByRole('button', { name: 'Cancel export' }).click();
+    await expect(panel.getByTestId('export-progress')).toHaveCount(0);
+    expect(Object.keys(await pickedTree(page)).filter((k) => k.includes('ses-02'))).toEqual([]);
+  });
+});
