@@ -300,11 +300,18 @@ const jobFor = (kind: JobKind, trials: number): Job => ({ kind, url: `${bucket.u
 const rate = (meta: DataMeta, ms: number) => meta.rawBytes / MB / (ms / 1000);
 
 if (args.export) {
-  console.log('\nexport: whole brain, every trial, zip into OPFS straight from the file (app export handler); peak PSS above idle');
+  // A disk-backed profile: in an ephemeral context OPFS lives in the browser process's memory, which
+  // would count the staged zip itself as memory.
+  const profile = resolve(OUT, 'export-profile');
+  const onDisk = {
+    newContext: () =>
+      chromium.launchPersistentContext(profile, { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'] }),
+  } as unknown as Browser;
+  console.log('\nexport: whole brain, every trial, zip into OPFS (disk-backed profile) straight from the file (app export handler); peak PSS above idle');
   for (const t of TRIALS) {
     const meta = await ensureData(t);
     for (let i = 0; i < RUNS; i++) {
-      const o = await runJob(browser, pageUrl, jobFor('export', t), { sample: true, timeoutMs: 600_000 });
+      const o = await runJob(onDisk, pageUrl, jobFor('export', t), { sample: true, timeoutMs: 900_000 });
       const r = o.result;
       if (!r.ok) console.log(`  T=${t}: FAILED ${r.error}`);
       else {
