@@ -18,10 +18,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from '@playwright/test';
+import { chromium, type Browser } from '@playwright/test';
 import { startBucketServer } from '../tools/s3-server/server.ts';
 import { VOXELS } from './betas-page/brain.ts';
-import { DATA_DIR, ensureData, fileName, MB, median, REPO, runJob, servePage, type DataMeta, type Outcome } from './betas-page/harness.ts';
+import { DATA_DIR, OUT, ensureData, fileName, MB, median, REPO, runJob, servePage, type DataMeta, type Outcome } from './betas-page/harness.ts';
 import type { Job, JobKind } from './betas-page/protocol.ts';
 
 const { values: args } = parseArgs({
@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     'peer-runs': { type: 'string', default: '3' },
     'no-peers': { type: 'boolean', default: false },
     'peer-timeout': { type: 'string', default: '240' },
+    /** Only issue 6's whole-brain export (zip into OPFS straight from the file): time, output size, peak PSS. */
+    export: { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(args.runs);
@@ -58,6 +60,35 @@ const browser = await chromium.launch({
 
 const jobFor = (kind: JobKind, trials: number): Job => ({ kind, url: `${bucket.url}/bench/${fileName(trials)}`, name: fileName(trials), volumes: trials });
 const rate = (meta: DataMeta, ms: number) => meta.rawBytes / MB / (ms / 1000);
+
+if (args.export) {
+  // A disk-backed profile: in an ephemeral context OPFS lives in the browser process's memory, which
+  // would count the staged zip itself as memory.
+  const profile = resolve(OUT, 'export-profile');
+  const onDisk = {
+    newContext: () =>
+      chromium.launchPersistentContext(profile, { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'] }),
+  } as unknown as Browser;
+  console.log('\nexport: whole brain, every trial, zip into OPFS (disk-backed profile) straight from the file (app export handler); peak PSS above idle');
+  for (const t of TRIALS) {
+    const meta = await ensureData(t);
+    for (let i = 0; i < RUNS; i++) {
+      const o = await runJob(onDisk, pageUrl, jobFor('export', t), { sample: true, timeoutMs: 900_000 });
+      const r = o.result;
+      if (!r.ok) console.log(`  T=${t}: FAILED ${r.error}`);
+      else {
+        console.log(
+          `  T=${t}  ${(r.ms / 1000).toFixed(1)} s  zip ${((r.outputBytes ?? 0) / MB).toFixed(0)} MB (${rate(meta, r.ms).toFixed(0)} MB/s inflated)  ` +
+            `peak PSS idle ${(o.idle! / MB).toFixed(0)} + ${(o.memAboveIdle! / MB).toFixed(0)} MB [${o.growth}]`,
+        );
+      }
+    }
+  }
+  await browser.close();
+  await bucket.close();
+  await server.close();
+  process.exit(0);
+}
 
 interface Cell {
   rates: number[];

@@ -59,6 +59,23 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const cold: number[] = [];
 const warm: number[] = [];
 const floor: number[] = [];
+/** Where the time goes in a warm start: each viewer mark's time (ms from navigation), per run. */
+const warmStages = new Map<string, number[]>();
+async function stages(page: Page): Promise<void> {
+  const marks = await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+    const out: [string, number][] = nav ? [['dom-content-loaded', nav.domContentLoadedEventEnd]] : [];
+    const seen = new Set<string>();
+    for (const m of performance.getEntriesByType('mark')) {
+      const name = m.name.replace(/:(anatomy|map|mask|rois?)[\w,:-]*$/, '');
+      if (!m.name.startsWith('viewer:') || seen.has(name)) continue;
+      seen.add(name);
+      out.push([name, m.startTime]);
+    }
+    return out;
+  });
+  for (const [name, t] of marks) warmStages.set(name, [...(warmStages.get(name) ?? []), t]);
+}
 let volumeKeys: string[] = [];
 for (let i = 0; i < RUNS; i++) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -70,6 +87,7 @@ for (let i = 0; i < RUNS; i++) {
   await page.waitForTimeout(500); // let the OPFS writes of late layers finish
   await page.reload();
   warm.push(await firstMapDraw(page));
+  await stages(page);
   floor.push(await dataFloor(page, volumeKeys));
   await context.close();
 }
@@ -80,6 +98,8 @@ console.log(`  cold (network)      ${fmt(median(cold))}   target < 1500 ms   run
 console.log(`  warm (OPFS)         ${fmt(median(warm))}   target <  500 ms   runs: ${warm.map(Math.round).join(', ')}`);
 console.log(`  baseline: fetch + inflate the same files, no app: ${fmt(median(floor))}`);
 console.log(`  ratios: cold / baseline ${(median(cold) / median(floor)).toFixed(1)}×, warm / cold ${(median(warm) / median(cold)).toFixed(2)}×`);
+console.log('  warm start, first occurrence of each stage (median ms from navigation):');
+for (const [name, ts] of [...warmStages].sort((a, b) => median(a[1]) - median(b[1]))) console.log(`    ${name.padEnd(22)} ${fmt(median(ts))}`);
 await browser.close();
 await server.close();
 await bucket.close();

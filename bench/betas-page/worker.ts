@@ -8,7 +8,11 @@
  *   parallel     — the same pass reading from the app's parallel ranged byte
  *                  source (k GETs in flight; issue 8);
  *   nifti-reader — nifti-reader-js: whole file, decompress(), readImage().
+ *   export       — issue 6's export of the whole brain straight from the file: the app's
+ *                  export handler (masked pass → betas.npy rows → streaming zip → OPFS).
  */
+import { exportHandlers } from '../../src/jobs/export-handlers.ts';
+import { npyByteLength, npyHeader } from '../../src/formats/npy.ts';
 import { maskedPass } from '../../src/formats/masked-pass.ts';
 import { BetasWriter } from '../../src/cache/betas-store.ts';
 import { parallelObjectStream, type ParallelSourceStats } from '../../src/data/parallel-source.ts';
@@ -122,9 +126,33 @@ async function niftiReader(job: Job): Promise<JobOk> {
   return { ok: true, ms, inflatedBytes: raw.byteLength, note: `image ${(image.byteLength / 1e6).toFixed(0)} MB, dims ${header.dims.slice(0, 5).join(',')}` };
 }
 
+async function exportZip(job: Job): Promise<JobOk> {
+  const gather = brainIndices();
+  const u = new URL(job.url);
+  const segs = u.pathname.split('/').filter(Boolean);
+  const endpoint = `${u.origin}/${segs[0]}`;
+  const key = segs.slice(1).map(decodeURIComponent).join('/');
+  const head = await fetch(job.url, { method: 'HEAD', cache: 'no-store' });
+  const shape = [job.volumes, gather.length];
+  const entry = {
+    kind: 'betas' as const, name: 'betas.npy', size: npyByteLength('<f4', shape), header: npyHeader('<f4', shape), session: 'ses-01',
+    rows: Uint32Array.from({ length: job.volumes }, (_, i) => i), nVoxels: gather.length, gather,
+    betasKey: key, betasEtag: head.headers.get('etag') ?? '', betasSize: Number(head.headers.get('content-length')), nTrialsInFile: job.volumes, cacheId: null,
+  };
+  const t0 = performance.now();
+  let inflated = 0;
+  const r = await exportHandlers.write(
+    { target: { kind: 'opfs', name: 'bench.zip' }, entries: [entry], endpoint },
+    { signal: new AbortController().signal, progress: (p) => (inflated = p.bytesFetched), transfer: () => undefined },
+  );
+  const ms = performance.now() - t0;
+  await exportHandlers.clearStaged({}, { signal: new AbortController().signal, progress: () => undefined, transfer: () => undefined });
+  return { ok: true, ms, inflatedBytes: inflated, outputBytes: r.bytes, note: `zip ${(r.bytes / 1e6).toFixed(0)} MB` };
+}
+
 scope.onmessage = (e) => {
   const job = e.data;
-  const run = job.kind === 'drain' ? drain : job.kind === 'masked' ? masked : job.kind === 'masked-1thread' ? maskedOneThread : job.kind === 'parallel' ? parallel : job.kind === 'nifti-reader' ? niftiReader : null;
+  const run = job.kind === 'drain' ? drain : job.kind === 'masked' ? masked : job.kind === 'masked-1thread' ? maskedOneThread : job.kind === 'parallel' ? parallel : job.kind === 'nifti-reader' ? niftiReader : job.kind === 'export' ? exportZip : null;
   if (!run) {
     scope.postMessage({ ok: false, error: `job ${job.kind} does not run in the worker` });
     return;

@@ -11,6 +11,7 @@ import { useProbe, useSubjects } from '../state/queries.ts';
 import { useSelection } from '../state/selection.ts';
 import { useUrlBinding, type UrlRestoreReport } from '../state/urlState.ts';
 import { APP_VERSION, DEMO_ENDPOINT, SOURCE_LABELS } from './config.ts';
+import { usePresentation } from '../state/presentation.ts';
 
 const persistOptions = {
   persister: localStoragePersister(),
@@ -33,8 +34,9 @@ function Shell({ restore }: { restore: UrlRestoreReport }) {
   const probe = useProbe();
   const subject = useSelection((s) => s.subject);
   const [dismissed, setDismissed] = useState(false);
+  const present = usePresentation((p) => p.present);
   return (
-    <div className="app">
+    <div className={present ? 'app present' : 'app'}>
       <header className="topbar">
         <div className="brand">
           <span className="brand-mark" aria-hidden="true" />
@@ -42,7 +44,7 @@ function Shell({ restore }: { restore: UrlRestoreReport }) {
             LAION-fMRI <strong>Explorer</strong>
           </span>
         </div>
-        <SourcePicker />
+        {!present && <SourcePicker />}
       </header>
       {restore.ignored.length > 0 && !dismissed && (
         <div className="notice notice-warn banner" role="status">
@@ -53,9 +55,11 @@ function Shell({ restore }: { restore: UrlRestoreReport }) {
         </div>
       )}
       <div className="layout">
-        <aside className="sidebar">
-          <SubjectList enabled={!probe.isError} />
-        </aside>
+        {!present && (
+          <aside className="sidebar">
+            <SubjectList enabled={!probe.isError} />
+          </aside>
+        )}
         <main className="main">
           <MainPanel subject={subject} />
         </main>

@@ -132,3 +132,9 @@ export async function readRow(id: string, layout: 'trials' | 'voxels', r: number
   const file = await (await d.getFileHandle(`${id}.${layout}.f32`)).getFile();
   return new Float32Array(await file.slice(r * n * 4, (r + 1) * n * 4).arrayBuffer());
 }
+
+/** A complete entry's file (`trials` or `voxels` layout), for readers that slice many rows at once (exports). */
+export async function cacheFile(id: string, layout: 'trials' | 'voxels'): Promise<File> {
+  const d = await dir();
+  return (await d.getFileHandle(`${id}.${layout}.f32`)).getFile();
+}

@@ -6,6 +6,7 @@
 import { S3Client } from '../data/s3/client.ts';
 import { DEFAULT_CONCURRENCY, parallelObjectStream } from '../data/parallel-source.ts';
 import { LinkRateWindow } from '../data/link-rates.ts';
+import { newInflater } from './inflater.ts';
 import { DataError } from '../data/errors.ts';
 import { concatStreams } from '../data/streams.ts';
 import { BetasWriter, betasEntryId, readManifest, readRow } from '../cache/betas-store.ts';
@@ -16,9 +17,6 @@ import { maskedPass, TrialCountMismatchError } from '../formats/masked-pass.ts';
 import { voxelsInCOrder } from '../science/voxel-order.ts';
 import type { Handlers } from './rpc.ts';
 import { betasEntryParts, type BetasApi, type BetasProgress } from './betas-api.ts';
-
-/** The inflater runs on its own thread, so inflating and gathering overlap on two cores. */
-const newInflater = () => new Worker(new URL('../../workers/inflate.worker.ts', import.meta.url), { type: 'module', name: 'inflate' });
 
 const clients = new Map<string, S3Client>();
 const client = (e: string) => clients.get(e) ?? (clients.set(e, new S3Client(e)), clients.get(e)!);

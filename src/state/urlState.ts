@@ -8,6 +8,15 @@ import { SUBJECT_TABS, useSelection, type SubjectTab } from './selection.ts';
 import type { SourceKind } from '../app/config.ts';
 import { trialToQuery, useViewer, viewerFromQuery, viewerToQuery } from './viewer.ts';
 import { inspectorFromQuery, inspectorToQuery, useRoiInspector } from './roi-inspector.ts';
+import { exportFromQuery, exportToQuery, useExportSettings } from './export.ts';
+import { presentationFromQuery, presentationToQuery, usePresentation } from './presentation.ts';
+
+/**
+ * Version of the link format (`v=`). 1: links without `v` (before the export and presentation
+ * parameters); their parameters mean the same in 2. A newer version than this app knows is
+ * applied parameter by parameter, and whatever cannot be read is reported.
+ */
+export const URL_VERSION = 2;
 
 const KINDS: SourceKind[] = ['demo', 'aws', 'custom'];
 
@@ -19,6 +28,12 @@ export interface UrlRestoreReport {
 export function applyUrl(search: string): UrlRestoreReport {
   const q = new URLSearchParams(search);
   const ignored: string[] = [];
+  const v = q.get('v');
+  if (v !== null) {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) ignored.push(`v=${v} (not a link version; read as version ${URL_VERSION})`);
+    else if (n > URL_VERSION) ignored.push(`v=${v} (a newer link format than this app's version ${URL_VERSION}; what it knows was restored)`);
+  }
   const s = useSelection.getState();
   const kind = q.get('source');
   if (kind) {
@@ -45,18 +60,27 @@ export function applyUrl(search: string): UrlRestoreReport {
   const inspector = inspectorFromQuery(q);
   useRoiInspector.getState().set(inspector.patch);
   ignored.push(...inspector.ignored);
+  const exp = exportFromQuery(q);
+  useExportSettings.getState().set(exp.patch);
+  ignored.push(...exp.ignored);
+  const pres = presentationFromQuery(q);
+  usePresentation.getState().set(pres.patch);
+  ignored.push(...pres.ignored);
   return { ignored };
 }
 
 export function selectionToSearch(): string {
   const s = useSelection.getState();
   const q = new URLSearchParams();
+  q.set('v', String(URL_VERSION));
   q.set('source', s.source.kind);
   if (s.subject) q.set('subject', s.subject);
   if (s.session) q.set('session', s.session);
   if (s.tab !== 'overview') q.set('tab', s.tab);
   if (s.tab === 'viewer') viewerToQuery(useViewer.getState(), q);
   if (s.tab === 'trials') trialToQuery(useViewer.getState(), q);
+  if (s.tab === 'viewer') exportToQuery(useExportSettings.getState(), q);
+  presentationToQuery(usePresentation.getState(), q);
   if (s.tab === 'rois') inspectorToQuery(useRoiInspector.getState(), q);
   // "," and ":" are legal in a query: keep links readable (vox=25,30,20, mask=anatomical:outline).
   return `?${q.toString().replace(/%2C/g, ",").replace(/%3A/g, ":")}`;
@@ -70,7 +94,7 @@ export function useUrlBinding(): void {
       if (search !== window.location.search) window.history.replaceState(null, '', `${window.location.pathname}${search}${window.location.hash}`);
     };
     write();
-    const unsubscribe = [useSelection.subscribe(write), useViewer.subscribe(write), useRoiInspector.subscribe(write)];
+    const unsubscribe = [useSelection.subscribe(write), useViewer.subscribe(write), useRoiInspector.subscribe(write), useExportSettings.subscribe(write), usePresentation.subscribe(write)];
     return () => unsubscribe.forEach((u) => u());
   }, []);
 }

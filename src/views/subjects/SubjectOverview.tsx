@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { ShareButtons } from '../common/ShareButtons.tsx';
 import { formatBytes } from '../../data/errors.ts';
 import { glmKeys } from '../../data/layout.ts';
 import type { InventoryEntry, RoiCategory, SessionInfo } from '../../data/discovery.ts';
@@ -33,6 +34,7 @@ export function SubjectOverview({ subject }: { subject: string }) {
             {inventory.data.length.toLocaleString('en')} files · {formatBytes(inventory.data.reduce((a, e) => a + e.size, 0))}
           </span>
         )}
+        <ShareButtons />
         <div className="tabs" role="tablist">
           {TABS.map((t) => (
             <button key={t.id} role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'active' : ''} onClick={() => setTab(t.id)}>

@@ -16,6 +16,10 @@ import type { BetasManifest } from '../../cache/betas-store.ts';
 import { nonzeroMask } from '../../science/masks.ts';
 import { cOrderPositions, voxelsInCOrder, type Dims3 } from '../../science/voxel-order.ts';
 import type { LoadedVolume } from '../../jobs/volume-api.ts';
+import { ExportPanel } from '../export/ExportPanel.tsx';
+import type { ShownMap } from '../export/MapExport.tsx';
+import { mapLabel } from './useViewerData.ts';
+import { showsPanel, usePresentation } from '../../state/presentation.ts';
 
 const NO_LAYERS: never[] = [];
 
@@ -28,6 +32,7 @@ const NO_LAYERS: never[] = [];
 export function BrainViewerPanel({ subject }: { subject: string }) {
   useEffect(prewarmVolumeWorkers, []);
   const settings = useViewer();
+  const panels = usePresentation((p) => p.panels);
   const setViewer = useViewer((s) => s.set);
   const [drawnOnce, setDrawnOnce] = useState(false);
   const data = useViewerData(subject, settings, drawnOnce);
@@ -107,6 +112,25 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
     ],
   );
 
+  // The maps on screen, for "Save as .nii.gz": the colour map (NC, R², or betas) and the ROI union.
+  const shownMaps = useMemo((): ShownMap[] => {
+    const out: ShownMap[] = [];
+    const mapVol = showingTrial ? trialVolume : data.map?.query?.data;
+    if (mapVol && settings.map !== null || (showingTrial && mapVol)) {
+      const label = showingTrial
+        ? settings.trialView === 'trial' ? `betas, trial ${settings.trial}` : `betas, mean of ${settings.trialView === 'image' ? `trial ${settings.trial}'s image` : `${settings.trialView} trials`}`
+        : mapLabel(settings.map!);
+      const slug = showingTrial ? `${settings.betasSession ?? 'betas'}_${settings.trialView === 'trial' ? `trial-${settings.trial}` : `mean-${settings.trialView}${settings.trialView === 'image' ? `-${settings.trial}` : ''}`}` : settings.map!.replace(':', '-');
+      out.push({ label, slug, volume: mapVol! });
+    }
+    if (ref && rois.length > 0 && settings.roiMode !== 'off') {
+      const union = new Uint8Array(ref.data.length);
+      for (const r of rois) for (let i = 0; i < union.length; i++) if (r.volume.data[i] !== 0 && r.volume.data[i] === r.volume.data[i]) union[i] = 1;
+      out.push({ label: `ROI union (${rois.length})`, slug: `rois-${settings.roiQuery.replace(/[^A-Za-z0-9]+/g, '-')}`, volume: { header: ref.header, data: union } });
+    }
+    return out;
+  }, [showingTrial, trialVolume, data.map?.query?.data, settings.map, settings.trialView, settings.trial, settings.betasSession, settings.roiMode, settings.roiQuery, ref, rois]);
+
   // The crosshair lives in the store (and the URL) as a voxel of the beta grid.
   const dims = ref?.header.dims;
   const voxel = useMemo((): [number, number, number] | null => settings.voxel ?? (dims ? [dims[0] >> 1, dims[1] >> 1, dims[2] >> 1] : null), [settings.voxel, dims]);
@@ -162,7 +186,7 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
         </p>
       </div>
       <aside className="viewer-side">
-        {ref && voxel && (
+        {ref && voxel && showsPanel(panels, 'readout') && (
           <CrosshairReadout
             voxel={voxel}
             reference={ref}
@@ -171,7 +195,7 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
             maps={data.readoutMaps.map((m) => ({ label: m.label, volume: m.volume }))}
           />
         )}
-        {ref && brainAxis && voxel && (
+        {ref && brainAxis && voxel && showsPanel(panels, 'betas') && (
           <BetasPanel
             subject={subject}
             sessions={data.sessions.data ?? []}
@@ -187,13 +211,24 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
             })()}
           />
         )}
-        <ViewerControls
+        {ref && showsPanel(panels, 'export') && (
+          <ExportPanel
+            subject={subject}
+            index={data.index}
+            sessions={data.sessions.data ?? []}
+            reference={ref}
+            roiCategories={data.rois.data}
+            roiNames={data.resolved.names}
+            shownMaps={shownMaps}
+          />
+        )}
+        {showsPanel(panels, 'layers') && <ViewerControls
           sessions={data.sessions.data ?? []}
           slots={{ anatomy: data.anatomy, brain: settings.maskSource === 'anatomical' ? data.reference : data.r2mean, map: data.map, dual: data.dual }}
           problems={built.problems}
           roiError={data.resolved.error}
           nRois={data.resolved.names.length}
-        />
+        />}
       </aside>
     </div>
   );
