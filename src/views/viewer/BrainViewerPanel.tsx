@@ -9,6 +9,7 @@ import { NiivueView } from './NiivueView.tsx';
 import { useViewerData } from './useViewerData.ts';
 import { ViewerControls } from './ViewerControls.tsx';
 import { BetasPanel } from './BetasPanel.tsx';
+import { StimulusTools } from './StimulusTools.tsx';
 import { useTrialMap } from '../../state/betas.ts';
 import { useTrialTable } from '../../state/queries.ts';
 import { trialsForView } from '../../science/trials.ts';
@@ -170,6 +171,7 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
             })()}
           />
         )}
+        <StimulusTools subject={subject} />
         <ViewerControls
           sessions={data.sessions.data ?? []}
           slots={{ anatomy: data.anatomy, brain: settings.maskSource === 'anatomical' ? data.reference : data.r2mean, map: data.map, dual: data.dual }}
