@@ -10,6 +10,7 @@ import { useViewerData } from './useViewerData.ts';
 import { ViewerControls } from './ViewerControls.tsx';
 import { BetasPanel } from './BetasPanel.tsx';
 import { StimulusTools } from './StimulusTools.tsx';
+import { SetMapPanel } from './SetMapPanel.tsx';
 import { useTrialMap } from '../../state/betas.ts';
 import { useTrialTable } from '../../state/queries.ts';
 import { trialsForView } from '../../science/trials.ts';
@@ -56,6 +57,9 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
     return { key: `betas:${betasEntry.id}:${settings.trialView}:${settings.trial}`, header: ref.header, data: full, source: 'cache', bytesFetched: 0, ms: 0 };
   }, [ref, brainAxis, trialRow.data, betasEntry, settings.trial, settings.trialView]);
   const showingTrial = settings.showTrial && trialVolume !== undefined;
+  // Stimuli -> brain: a set's mean (or a contrast of two sets) wins over the trial map while shown.
+  const [setMap, setSetMap] = useState<LoadedVolume | null>(null);
+  const betasMap = setMap ?? (showingTrial ? trialVolume : undefined);
 
   // ROIs are drawn once every resolved ROI has settled (one GL refresh instead of one per file).
   const roiState = useMemo(() => {
@@ -78,8 +82,8 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
         reference: ref,
         anatomy: data.anatomy?.query?.data,
         brainSource: settings.maskSource === 'anatomical' ? ref : data.r2mean.query?.data,
-        map: showingTrial ? trialVolume : data.map?.query?.data,
-        mapKind: showingTrial ? 'betas' : 'nc',
+        map: betasMap ?? data.map?.query?.data,
+        mapKind: betasMap ? 'betas' : 'nc',
         dualBy: data.dual?.query?.data,
         rois,
       }),
@@ -87,7 +91,7 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [
       settings.anatomy, settings.maskSource, settings.maskMode, settings.roiMode, settings.map, settings.colormap, settings.rangeMax,
-      settings.threshold, settings.dual, settings.dualBy, settings.dualFull, settings.order, settings.betaThreshold, showingTrial, trialVolume,
+      settings.threshold, settings.dual, settings.dualBy, settings.dualFull, settings.order, settings.betaThreshold, betasMap,
       ref, data.anatomy?.query?.data, data.r2mean.query?.data, data.map?.query?.data, data.dual?.query?.data, rois,
     ],
   );
@@ -169,6 +173,13 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
               const nc = data.readoutMaps.find((m) => m.label === 'NC 12-rep')?.volume;
               return nc ? nc.data[voxel[0] + ref.header.dims[0] * (voxel[1] + ref.header.dims[1] * voxel[2])] : undefined;
             })()}
+          />
+        )}
+        {ref && brainAxis && (
+          <SetMapPanel
+            subject={subject} index={data.index} reference={ref} gather={brainAxis.gather}
+            voxelPosition={voxel ? brainAxis.position[voxel[0] + ref.header.dims[0] * (voxel[1] + ref.header.dims[1] * voxel[2])] : -1}
+            onMap={setSetMap}
           />
         )}
         <StimulusTools subject={subject} />
