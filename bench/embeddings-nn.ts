@@ -98,6 +98,7 @@ const median = (xs: number[]) => {
 
 try {
   await page.goto(`${app}/?source=demo&subject=sub-01&tab=viewer&roimode=off&layout=axial`);
+  await page.getByRole('button', { name: '▸ Nearest stimuli' }).click();
   const panel = page.getByTestId('nearest-stimuli');
   await panel.getByTestId('nn-list').waitFor({ timeout: 60_000 });
   await panel.getByRole('combobox', { name: 'Embedding model' }).selectOption('SigLIP2');

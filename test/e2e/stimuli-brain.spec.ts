@@ -41,6 +41,7 @@ test('the contrast of two sets over every session, on the brain', async ({ page 
   const expected = mean(shared) - mean(unique);
 
   await page.goto(VIEW);
+  await page.getByRole('button', { name: '▸ Stimuli → brain' }).click();
   const panel = page.getByTestId('set-map-panel');
   await expect(panel.getByTestId('set-a-count')).toHaveText(`${shared.length} trials`, { timeout: 30_000 });
   await expect(panel.getByTestId('set-missing-sessions')).toHaveText(`Betas of ${SESSIONS.join(', ')} are not in this browser yet: their trials are left out.`);
@@ -52,7 +53,7 @@ test('the contrast of two sets over every session, on the brain', async ({ page 
   await panel.getByRole('combobox', { name: 'Set B' }).selectOption('stimuli:unique');
   await expect(panel.getByTestId('set-b-count')).toHaveText(`${unique.length} trials`);
   await panel.getByLabel('show A − B on the brain').check();
-  await expect(panel.getByTestId('set-map-summary')).toContainText(`mean β of shared images (${shared.length} trials) − unique images (${unique.length} trials)`, { timeout: 30_000 });
+  await expect(panel.getByTestId('set-map-summary')).toContainText(`mean β of shared images (${shared.length} trials) − unique images (${unique.length} trials)`, { timeout: 90_000 });
   const shown = Number(/at the crosshair: (-?[\d.]+) β/.exec((await panel.getByTestId('set-map-voxel').textContent())!)![1]);
   expect(Math.abs(shown - expected)).toBeLessThan(1e-4);
 
@@ -70,7 +71,7 @@ test('the contrast of two sets over every session, on the brain', async ({ page 
   const inTest = series.filter((s) => testIds.has(s.label));
   await expect(panel.getByTestId('split-summary')).toHaveText(`sub-01/random_0: ${split.n_train} train / ${split.n_test} test images (random_kfold)`);
   await expect(panel.getByTestId('set-a-count')).toHaveText(`${inTest.length} trials`);
-  await expect(panel.getByTestId('set-map-summary')).toContainText(`mean β of sub-01/random_0 test (${inTest.length} trials)`);
+  await expect(panel.getByTestId('set-map-summary')).toContainText(`mean β of sub-01/random_0 test (${inTest.length} trials)`, { timeout: 60_000 });
   const shownMean = Number(/at the crosshair: (-?[\d.]+) β/.exec((await panel.getByTestId('set-map-voxel').textContent())!)![1]);
   expect(Math.abs(shownMean - mean(inTest))).toBeLessThan(1e-4);
 

@@ -48,6 +48,7 @@ test('choose a model and see the nearest stimuli of the trial image', async ({ p
   const labels = sub01Trials();
   const images = [...new Set(labels)];
   await page.goto(VIEW);
+  await page.getByRole('button', { name: '▸ Nearest stimuli' }).click();
   const panel = page.getByTestId('nearest-stimuli');
   await expect(panel.getByText(`of ${labels[0]}`)).toBeVisible({ timeout: 30_000 });
   const items = panel.getByTestId('nn-list').locator('li');
@@ -109,6 +110,7 @@ test('an embedding file that does not cover the subject\'s images is named, with
     const endpoint = `${server.url}/laion-fmri`;
     await page.addInitScript((e) => localStorage.setItem('laion-fmri-explorer.customEndpoint', e), endpoint);
     await page.goto(VIEW.replace('source=demo', 'source=custom'));
+    await page.getByRole('button', { name: '▸ Nearest stimuli' }).click();
     const panel = page.getByTestId('nearest-stimuli');
     const n = new Set(labels).size;
     await expect(panel.getByTestId('nn-coverage')).toHaveText(

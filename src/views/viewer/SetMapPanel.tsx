@@ -14,7 +14,8 @@ import { useEndpoint } from '../../state/queries.ts';
 import { useSplit, useSplitsBase, useSplitsSource } from '../../state/splits.ts';
 import { useStimulusDatasets } from '../../state/stimulus-datasets.ts';
 import { useSubjectTrials } from '../../state/subject-trials.ts';
-import { ErrorNotice } from '../common/ErrorNotice.tsx';
+import { ErrorNotice, Spinner } from '../common/ErrorNotice.tsx';
+import { CollapsedPanel } from './CollapsedPanel.tsx';
 
 /** A set choice as a select value: 'all', 'stimuli:shared', 'dataset:NSD', 'ood:', 'ood:shape', 'split:test', 'split:train', or '' (none). */
 type Choice = string;
@@ -104,7 +105,14 @@ async function computeSetMap(x: SetMapArgs, signal: AbortSignal) {
  * public session; a session's betas must be streamed into this browser once
  * (the panel offers to stream the missing ones).
  */
-export function SetMapPanel({
+export function SetMapPanel(props: Parameters<typeof SetMapBody>[0]) {
+  // Closed until asked for: opening reads every session's trial table and the stimulus metadata.
+  const [open, setOpen] = useState(false);
+  if (!open) return <CollapsedPanel title="Stimuli → brain" onOpen={() => setOpen(true)} testId="set-map-closed" />;
+  return <SetMapBody {...props} />;
+}
+
+function SetMapBody({
   subject,
   index,
   reference,
@@ -335,6 +343,7 @@ export function SetMapPanel({
         <input type="checkbox" checked={show} onChange={(e) => setShow(e.target.checked)} disabled={entryBySession.size === 0} /> show {defB ? 'A − B' : 'the mean of A'} on the brain
       </label>
       {entryBySession.size === 0 && <p className="layer-note">Stream at least one session's betas first.</p>}
+      {show && map.isFetching && <Spinner label={`Averaging ${(resolved?.a?.trials?.length ?? 0) + (resolved?.b?.trials?.length ?? 0)} trials in the betas worker…`} />}
       {map.isError && <ErrorNotice error={map.error} compact />}
       {show && map.data && (
         <p className="layer-note" data-testid="set-map-summary">

@@ -2,6 +2,7 @@ import { useCallback, useState } from 'react';
 import { useViewer } from '../../state/viewer.ts';
 import { useSubjectTrials } from '../../state/subject-trials.ts';
 import { NearestStimuli } from '../stimuli/NearestStimuli.tsx';
+import { CollapsedPanel } from './CollapsedPanel.tsx';
 
 /**
  * Stimulus tools next to the brain: the nearest stimuli of the current
@@ -9,6 +10,13 @@ import { NearestStimuli } from '../stimuli/NearestStimuli.tsx';
  * to its first trial when the subject saw it.
  */
 export function StimulusTools({ subject }: { subject: string }) {
+  // Closed until asked for: opening loads an embeddings file and the worker's HDF5 reader.
+  const [open, setOpen] = useState(false);
+  if (!open) return <CollapsedPanel title="Nearest stimuli" onOpen={() => setOpen(true)} testId="nearest-stimuli-closed" />;
+  return <NearestOfTrial subject={subject} />;
+}
+
+function NearestOfTrial({ subject }: { subject: string }) {
   const v = useViewer();
   const trials = useSubjectTrials(subject);
   const session = v.betasSession ?? trials.data?.sessions[0]?.id ?? null;
