@@ -17,11 +17,14 @@ import { useSubjectTrials } from '../../state/subject-trials.ts';
 import { ErrorNotice, Spinner } from '../common/ErrorNotice.tsx';
 import { CollapsedPanel } from './CollapsedPanel.tsx';
 
+const NO_SETS: readonly TrialSetDef[] = [];
+
 /** A set choice as a select value: 'all', 'stimuli:shared', 'dataset:NSD', 'ood:', 'ood:shape', 'split:test', 'split:train', or '' (none). */
 type Choice = string;
 
-function toDef(choice: Choice, split: { pool: string; name: string; oodType: string }): TrialSetDef | null {
+function toDef(choice: Choice, split: { pool: string; name: string; oodType: string }, extra: readonly TrialSetDef[]): TrialSetDef | null {
   const [kind, arg = ''] = choice.split(/:(.*)/s);
+  if (kind === 'extra') return extra[Number(arg)] ?? null;
   if (kind === 'all') return { kind: 'all' };
   if (kind === 'stimuli') return { kind: 'stimuli', which: arg === 'unique' ? 'unique' : 'shared' };
   if (kind === 'dataset') return { kind: 'dataset', dataset: arg };
@@ -33,9 +36,18 @@ function toDef(choice: Choice, split: { pool: string; name: string; oodType: str
   return null;
 }
 
-function SetOptions({ datasets }: { datasets: string[] }) {
+function SetOptions({ datasets, extra }: { datasets: string[]; extra: readonly TrialSetDef[] }) {
   return (
     <>
+      {extra.length > 0 && (
+        <optgroup label="from elsewhere">
+          {extra.map((d, i) => (
+            <option key={i} value={`extra:${i}`}>
+              {describeTrialSet(d)}
+            </option>
+          ))}
+        </optgroup>
+      )}
       <option value="all">all trials</option>
       <option value="stimuli:shared">shared images</option>
       <option value="stimuli:unique">unique images</option>
@@ -118,6 +130,7 @@ function SetMapBody({
   reference,
   gather,
   voxelPosition,
+  extraSets = NO_SETS,
   onMap,
 }: {
   subject: string;
@@ -127,6 +140,8 @@ function SetMapBody({
   gather: Int32Array | Uint32Array | number[];
   /** The crosshair voxel's position on the brain axis, or −1 outside the brain. */
   voxelPosition: number;
+  /** More sets to offer (a hand-picked selection from the trial table, a caption-search hit, …). */
+  extraSets?: readonly TrialSetDef[];
   onMap(map: LoadedVolume | null): void;
 }) {
   const endpoint = useEndpoint();
@@ -147,8 +162,8 @@ function SetMapBody({
   const labels = useMemo(() => trials.data?.rows.map((r) => r.label), [trials.data]);
   const datasetNames = useMemo(() => [...new Set(datasets.data?.values() ?? [])].filter(Boolean).sort(), [datasets.data]);
   const splitSel = { pool, name: splitName, oodType };
-  const defA = toDef(a, splitSel);
-  const defB = toDef(b, splitSel);
+  const defA = toDef(a, splitSel, extraSets);
+  const defB = toDef(b, splitSel, extraSets);
 
   // Trials of each set (global indices), or why they cannot be resolved yet.
   const resolved = useMemo(() => {
@@ -164,7 +179,7 @@ function SetMapBody({
     };
     return { a: one(defA), b: one(defB) };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [labels, datasets.data, split.data, a, b, pool, splitName, oodType]);
+  }, [labels, datasets.data, split.data, a, b, pool, splitName, oodType, extraSets]);
 
   // Each session's betas cache entry (the same queries the betas panel uses and updates).
   const maskObj = index?.get(reference.key);
@@ -221,7 +236,7 @@ function SetMapBody({
 
   const ready = !!resolved?.a?.trials && (!defB || !!resolved.b?.trials) && !!trials.data;
   const map = useQuery({
-    queryKey: ['set-map', endpoint, subject, a, b, pool, splitName, oodType, entryKey, split.dataUpdatedAt],
+    queryKey: ['set-map', endpoint, subject, JSON.stringify([defA, defB]), entryKey, split.dataUpdatedAt],
     enabled: show && ready && entryBySession.size > 0,
     staleTime: Infinity,
     gcTime: 30_000,
@@ -232,8 +247,8 @@ function SetMapBody({
 
   const volume = useMemo((): LoadedVolume | null => {
     if (!show || !map.data) return null;
-    return { key: `set-map:${subject}:${a}|${b}|${pool}/${splitName}/${oodType}|${entryKey}`, header: reference.header, data: map.data.full, source: 'cache', bytesFetched: 0, ms: map.data.ms };
-  }, [show, map.data, subject, a, b, pool, splitName, oodType, entryKey, reference.header]);
+    return { key: `set-map:${subject}:${a}|${b}:${map.dataUpdatedAt}`, header: reference.header, data: map.data.full, source: 'cache', bytesFetched: 0, ms: map.data.ms };
+  }, [show, map.data, map.dataUpdatedAt, subject, a, b, reference.header]);
   useEffect(() => onMap(volume), [volume, onMap]);
   useEffect(() => () => onMap(null), [onMap]);
 
@@ -247,13 +262,13 @@ function SetMapBody({
       <div className="control-grid">
         <label htmlFor="set-a">Set A</label>
         <select id="set-a" aria-label="Set A" value={a} onChange={(e) => setA(e.target.value)}>
-          <SetOptions datasets={datasetNames} />
+          <SetOptions datasets={datasetNames} extra={extraSets} />
         </select>
         <span />
         <label htmlFor="set-b">minus B</label>
         <select id="set-b" aria-label="Set B" value={b} onChange={(e) => setB(e.target.value)}>
           <option value="">nothing (mean of A)</option>
-          <SetOptions datasets={datasetNames} />
+          <SetOptions datasets={datasetNames} extra={extraSets} />
         </select>
         <span />
       </div>
