@@ -41,7 +41,7 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: `npx tsx tools/s3-server/cli.ts --root demo-data/laion-fmri --port ${BUCKET_PORT} --admin`,
+      command: `npx tsx tools/s3-server/cli.ts --root demo-data/laion-fmri --bucket laion-fmri-splits=demo-data/splits/data --port ${BUCKET_PORT} --admin`,
       url: `http://127.0.0.1:${BUCKET_PORT}/__admin/stats`,
       reuseExistingServer: !process.env.CI,
       timeout: 30_000,

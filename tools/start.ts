@@ -21,6 +21,8 @@ const { values } = parseArgs({
 });
 
 let root = values.root ? resolve(values.root) : undefined;
+/** The demo's split JSONs (package schema), served next to the bucket as `laion-fmri-splits`. */
+let splitsDir: string | undefined;
 if (!root) {
   const out = resolve(REPO, 'demo-data');
   process.stdout.write('Checking the demo bucket… ');
@@ -28,9 +30,10 @@ if (!root) {
   const { skipped, keys } = await buildDemo(out);
   console.log(skipped ? `up to date (${keys.length} objects).` : `built ${keys.length} objects in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
   root = resolve(out, 'laion-fmri');
+  splitsDir = resolve(out, 'splits', 'data');
 }
 
-const bucket = await startBucketServer({ buckets: { 'laion-fmri': root }, port: Number(values['bucket-port']), admin: true });
+const bucket = await startBucketServer({ buckets: { 'laion-fmri': root, ...(splitsDir ? { 'laion-fmri-splits': splitsDir } : {}) }, port: Number(values['bucket-port']), admin: true });
 const vite = await createServer({ configFile: resolve(REPO, 'vite.config.ts'), server: { port: Number(values.port) } });
 await vite.listen();
 const appUrl = vite.resolvedUrls?.local[0] ?? `http://127.0.0.1:${values.port}/`;

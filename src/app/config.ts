@@ -26,3 +26,11 @@ export function endpointFor(kind: SourceKind, custom: string): string {
 }
 
 export const APP_VERSION: string = import.meta.env.VITE_APP_VERSION || '0.1.0';
+
+/**
+ * Where the laion_fmri package's split JSONs are read from (`{base}/{pool}/{name}.json`).
+ * They ship with the package, not the bucket: the demo's own (same schema) are served by
+ * the dev server as the bucket `laion-fmri-splits`; otherwise the package's repository.
+ */
+export const DEMO_SPLITS_URL: string = import.meta.env.VITE_DEMO_SPLITS || DEMO_ENDPOINT.replace(/\/laion-fmri\/?$/, '/laion-fmri-splits');
+export const PACKAGE_SPLITS_URL = 'https://raw.githubusercontent.com/ViCCo-Group/LAION-fMRI/main/laion_fmri/splits/data';

@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 
-export const SIDE_PANELS = ['readout', 'betas', 'export', 'layers'] as const;
+export const SIDE_PANELS = ['readout', 'betas', 'sets', 'nearest', 'export', 'layers'] as const;
 export type SidePanel = (typeof SIDE_PANELS)[number];
 
 interface PresentationState {

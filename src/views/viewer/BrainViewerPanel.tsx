@@ -9,6 +9,8 @@ import { NiivueView } from './NiivueView.tsx';
 import { useViewerData } from './useViewerData.ts';
 import { ViewerControls } from './ViewerControls.tsx';
 import { BetasPanel } from './BetasPanel.tsx';
+import { StimulusTools } from './StimulusTools.tsx';
+import { SetMapPanel } from './SetMapPanel.tsx';
 import { useTrialMap } from '../../state/betas.ts';
 import { useTrialTable } from '../../state/queries.ts';
 import { trialsForView } from '../../science/trials.ts';
@@ -60,6 +62,9 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
     return { key: `betas:${betasEntry.id}:${settings.trialView}:${settings.trial}`, header: ref.header, data: full, source: 'cache', bytesFetched: 0, ms: 0 };
   }, [ref, brainAxis, trialRow.data, betasEntry, settings.trial, settings.trialView]);
   const showingTrial = settings.showTrial && trialVolume !== undefined;
+  // Stimuli -> brain: a set's mean (or a contrast of two sets) wins over the trial map while shown.
+  const [setMap, setSetMap] = useState<LoadedVolume | null>(null);
+  const betasMap = setMap ?? (showingTrial ? trialVolume : undefined);
 
   // ROIs are drawn once every resolved ROI has settled (one GL refresh instead of one per file).
   const roiState = useMemo(() => {
@@ -98,8 +103,8 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
         reference: ref,
         anatomy: data.anatomy?.query?.data,
         brainSource: settings.maskSource === 'anatomical' ? ref : data.r2mean.query?.data,
-        map: showingTrial ? trialVolume : data.map?.query?.data,
-        mapKind: showingTrial ? 'betas' : 'nc',
+        map: betasMap ?? data.map?.query?.data,
+        mapKind: betasMap ? 'betas' : 'nc',
         dualBy: data.dual?.query?.data,
         rois,
       }),
@@ -107,7 +112,7 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [
       settings.anatomy, settings.maskSource, settings.maskMode, settings.roiMode, settings.map, settings.colormap, settings.rangeMax,
-      settings.threshold, settings.dual, settings.dualBy, settings.dualFull, settings.order, settings.betaThreshold, showingTrial, trialVolume,
+      settings.threshold, settings.dual, settings.dualBy, settings.dualFull, settings.order, settings.betaThreshold, betasMap,
       ref, data.anatomy?.query?.data, data.r2mean.query?.data, data.map?.query?.data, data.dual?.query?.data, rois,
     ],
   );
@@ -222,6 +227,14 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
             shownMaps={shownMaps}
           />
         )}
+        {ref && brainAxis && showsPanel(panels, 'sets') && (
+          <SetMapPanel
+            subject={subject} index={data.index} reference={ref} gather={brainAxis.gather}
+            voxelPosition={voxel ? brainAxis.position[voxel[0] + ref.header.dims[0] * (voxel[1] + ref.header.dims[1] * voxel[2])] : -1}
+            onMap={setSetMap}
+          />
+        )}
+        {showsPanel(panels, 'nearest') && <StimulusTools subject={subject} />}
         {showsPanel(panels, 'layers') && <ViewerControls
           sessions={data.sessions.data ?? []}
           slots={{ anatomy: data.anatomy, brain: settings.maskSource === 'anatomical' ? data.reference : data.r2mean, map: data.map, dual: data.dual }}
