@@ -34,7 +34,7 @@ describe('export and presentation parameters', () => {
     expect(r.ignored).toEqual(['xses=ses-01,foo (expected session ids)', 'xnc=500 (expected a noise ceiling in 0..100 %)', 'xstim=both (expected shared|unique)']);
     const p = presentationFromQuery(new URLSearchParams('present=yes&panels=readout,nope'));
     expect(p.patch).toEqual({ panels: ['readout'] });
-    expect(p.ignored).toEqual(['present=yes (expected 1)', 'panels=nope (unknown panel; known: readout, betas, export, layers)']);
+    expect(p.ignored).toEqual(['present=yes (expected 1)', 'panels=nope (unknown panel; known: readout, betas, sets, nearest, export, layers)']);
   });
 });
 
