@@ -116,7 +116,7 @@ export function parallelObjectStream(client: S3Client, key: string, o: ParallelS
   const first = o.start ?? 0;
   const partSize = Math.max(64 * 1024, Math.floor(o.partSize ?? defaultPartSize(o.size - first, k)));
   const nParts = Math.max(0, Math.ceil((o.size - first) / partSize));
-  const maxAttempts = o.maxAttempts ?? 6;
+  const maxAttempts = o.maxAttempts ?? 8;
   const stallMs = o.stallMs ?? 20_000;
   const retryBaseMs = o.retryBaseMs ?? 200;
     // Busy and starved time accumulate, and are read live (a part may be in flight right now).

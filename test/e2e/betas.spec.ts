@@ -115,9 +115,9 @@ test('parallel ranged parts overlap in Chromium; dropped parts are resumed on th
   expect(parts).toBeGreaterThanOrEqual(6); // a ~7 MB file in 1 MiB parts
   const cleanBytes = s.byKey[BETAS].bytesSent;
 
-  // Every connection drops after 400 kB: each part is resumed from its own last byte.
+  // Every connection drops after 600 kB: each part is resumed from its own last byte.
   await clearOpfs(page);
-  await admin('faults', { match: 'SingletrialBetas', dropAfterBytes: 400_000 });
+  await admin('faults', { match: 'SingletrialBetas', dropAfterBytes: 600_000 });
   await admin('stats/reset');
   expect(await stream()).toBe(clean);
   s = await stats();
