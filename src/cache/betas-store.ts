@@ -27,6 +27,23 @@ export interface BetasManifest {
 
 const DIR = ['laion-fmri-explorer', 'v1', 'betas'];
 
+/** Web Lock name prefix of an entry: held by a writer from create() to commit()/abort(). */
+export const BETAS_LOCK_PREFIX = 'betas:';
+
+/** Holds a Web Lock until the returned function is called (two tabs never write one entry at once). */
+async function holdLock(name: string): Promise<() => void> {
+  if (typeof navigator.locks?.request !== 'function') return () => undefined;
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  await new Promise<void>((acquired) => {
+    void navigator.locks.request(name, () => {
+      acquired();
+      return released;
+    });
+  });
+  return release;
+}
+
 async function dir(): Promise<FileSystemDirectoryHandle> {
   let d = await navigator.storage.getDirectory();
   for (const name of DIR) d = await d.getDirectoryHandle(name, { create: true });
@@ -85,15 +102,22 @@ export class BetasWriter {
     private readonly manifest: Omit<BetasManifest, 'createdAt'>,
     private readonly trialsFile: FileWithSync,
     private readonly trialsHandle: SyncHandle,
+    private readonly unlock: () => void,
   ) {}
 
   static async create(manifest: Omit<BetasManifest, 'createdAt'>): Promise<BetasWriter> {
     const d = await dir();
-    await deleteEntry(manifest.id);
-    const f = (await d.getFileHandle(`${manifest.id}.trials.f32.partial`, { create: true })) as FileWithSync;
-    const h = await f.createSyncAccessHandle();
-    h.truncate(0);
-    return new BetasWriter(d, manifest, f, h);
+    const unlock = await holdLock(`${BETAS_LOCK_PREFIX}${manifest.id}`);
+    try {
+      await deleteEntry(manifest.id);
+      const f = (await d.getFileHandle(`${manifest.id}.trials.f32.partial`, { create: true })) as FileWithSync;
+      const h = await f.createSyncAccessHandle();
+      h.truncate(0);
+      return new BetasWriter(d, manifest, f, h, unlock);
+    } catch (e) {
+      unlock();
+      throw e;
+    }
   }
 
   writeTrial(t: number, values: Float32Array): void {
@@ -136,6 +160,7 @@ export class BetasWriter {
     const w = await mh.createWritable();
     await w.write(JSON.stringify(full));
     await w.close();
+    this.unlock();
     return full;
   }
 
@@ -146,6 +171,7 @@ export class BetasWriter {
       /* already closed */
     }
     await deleteEntry(this.manifest.id);
+    this.unlock();
   }
 }
 

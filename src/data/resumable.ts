@@ -17,12 +17,14 @@ export interface ResumableOptions {
   onBytes?: (n: number) => void;
   /** Called after each resume, with the offset it resumed from. */
   onResume?: (offset: number) => void;
+  /** First byte to fetch (bytes before it are already held, e.g. a partial download in OPFS). */
+  from?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function resumableObjectStream(client: S3Client, key: string, o: ResumableOptions): ReadableStream<Uint8Array> {
-  let offset = 0;
+  let offset = o.from ?? 0;
   let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   let stalls = 0;
   const maxStalls = o.maxStalls ?? 5;
