@@ -3,7 +3,7 @@
  * volume by volume → keep the brain voxels (C order) → OPFS rows. Memory
  * stays at one volume plus small buffers, whatever the file size.
  */
-import { S3Client } from '../data/s3/client.ts';
+import { createClient } from '../data/sources.ts';
 import { resumableObjectStream } from '../data/resumable.ts';
 import { DataError } from '../data/errors.ts';
 import { BetasWriter, betasEntryId, readManifest, readRow } from '../cache/betas-store.ts';
@@ -14,8 +14,7 @@ import { voxelsInCOrder } from '../science/voxel-order.ts';
 import type { Handlers } from './rpc.ts';
 import { betasEntryParts, type BetasApi } from './betas-api.ts';
 
-const clients = new Map<string, S3Client>();
-const client = (e: string) => clients.get(e) ?? (clients.set(e, new S3Client(e)), clients.get(e)!);
+const client = createClient;
 
 export const betasHandlers: Handlers<BetasApi> = {
   async lookup({ parts }) {

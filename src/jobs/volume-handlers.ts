@@ -1,5 +1,6 @@
 /** Worker-side implementation of VolumeApi. */
-import { S3Client } from '../data/s3/client.ts';
+import { createClient } from '../data/sources.ts';
+import { isLocalEndpoint } from '../data/local/local-bucket.ts';
 import { loadRemoteVolume, readRemoteHeader } from '../data/remote-nifti.ts';
 import { OpfsStore, opfsAvailable } from '../cache/opfs-store.ts';
 import type { NiftiHeader } from '../formats/nifti.ts';
@@ -9,12 +10,7 @@ import type { LoadProgress } from '../data/remote-nifti.ts';
 import type { Handlers, JobContext } from './rpc.ts';
 import type { LoadVolumeArgs, LoadedVolume, VolumeApi } from './volume-api.ts';
 
-const clients = new Map<string, S3Client>();
-function client(endpoint: string): S3Client {
-  let c = clients.get(endpoint);
-  if (!c) clients.set(endpoint, (c = new S3Client(endpoint)));
-  return c;
-}
+const client = createClient;
 
 let store: Promise<OpfsStore | null> | null = null;
 function getStore(): Promise<OpfsStore | null> {
@@ -32,7 +28,7 @@ const FINAL_KINDS = new Set(['corrupt', 'bad-request', 'changed', 'mismatch', 't
 async function fetchVolume(args: LoadVolumeArgs, ctx: JobContext<LoadProgress>) {
   const c = client(args.endpoint);
   const size = args.expectedSize ?? 0;
-  if (!(args.etag && size >= RESUME_MIN_BYTES && partialStoreAvailable())) {
+  if (!(args.etag && size >= RESUME_MIN_BYTES && partialStoreAvailable() && !isLocalEndpoint(args.endpoint))) {
     return loadRemoteVolume(c, args.key, { signal: ctx.signal, onProgress: ctx.progress, expectedSize: args.expectedSize });
   }
   let network = 0;

@@ -195,6 +195,7 @@ export class S3Client {
         res = await this.fetchImpl(url, { ...init, signal });
       } catch (e) {
         if (userSignal?.aborted) throw new AbortedError(what);
+        if (e instanceof DataError) throw e; // a fetch that explains itself (a local folder no longer open)
         const timedOut = timeout.aborted;
         if (attempt < this.retries) {
           await this.backoff(attempt, userSignal, what);
