@@ -151,6 +151,8 @@ export async function persistentObjectStream(client: S3Client, key: string, o: P
   let replayAt = 0;
   let written = have;
   let sinceCheckpoint = 0;
+  /** False once a write failed (quota): the download goes on, only unkept. */
+  let keeping = true;
   const checkpoint = o.checkpointBytes ?? 128 << 10;
   let net: ReadableStreamDefaultReader<Uint8Array> | null = null;
 
@@ -182,25 +184,40 @@ export async function persistentObjectStream(client: S3Client, key: string, o: P
         }
         const { value, done } = r;
         if (done) {
-          writeRecord(written);
+          if (keeping) writeRecord(written);
           close();
           c.close();
           return;
         }
-        if (dataH.write(value, { at: written }) !== value.byteLength) throw new DOMException('short write', 'QuotaExceededError');
-        written += value.byteLength;
-        sinceCheckpoint += value.byteLength;
-        if (sinceCheckpoint >= checkpoint || written === o.size) {
-          dataH.flush();
-          writeRecord(written);
-          sinceCheckpoint = 0;
+        if (keeping) {
+          try {
+            if (dataH.write(value, { at: written }) !== value.byteLength) throw new DOMException('short write', 'QuotaExceededError');
+            sinceCheckpoint += value.byteLength;
+            if (sinceCheckpoint >= checkpoint || written + value.byteLength === o.size) {
+              dataH.flush();
+              writeRecord(written + value.byteLength);
+              sinceCheckpoint = 0;
+            }
+          } catch {
+            // A full disk must not break the download: stop keeping it, keep streaming.
+            keeping = false;
+            try {
+              writeRecord(0);
+              dataH.truncate(0);
+            } catch {
+              /* the record says 0 or its last checkpoint; the consistency check handles the rest */
+            }
+          }
         }
+        written += value.byteLength;
         c.enqueue(value);
       } catch (e) {
         try {
           // Keep what is safely on disk for the next visit.
-          dataH.flush();
-          writeRecord(Math.min(written, dataH.getSize()));
+          if (keeping) {
+            dataH.flush();
+            writeRecord(Math.min(written, dataH.getSize()));
+          }
         } catch {
           /* closed or full: the record keeps its last checkpoint */
         }
@@ -211,8 +228,10 @@ export async function persistentObjectStream(client: S3Client, key: string, o: P
     async cancel(reason) {
       await net?.cancel(reason).catch(() => undefined);
       try {
-        dataH.flush();
-        writeRecord(written);
+        if (keeping) {
+          dataH.flush();
+          writeRecord(written);
+        }
       } catch {
         /* already closed */
       }

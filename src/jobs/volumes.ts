@@ -32,7 +32,8 @@ export function loadVolume(args: LoadVolumeArgs, opts: CallOptions<LoadProgress>
 }
 
 export function readHeader(endpoint: string, key: string, signal?: AbortSignal) {
-  return worker().call('readHeader', { endpoint, key }, { signal });
+  // A few KiB, shown at once: ahead of volume lists.
+  return queue.run(endpoint, () => worker().call('readHeader', { endpoint, key }, { signal }), { priority: PRIORITY.visible, signal });
 }
 
 /** Starts the workers ahead of the first request (their module load overlaps the listings). */
