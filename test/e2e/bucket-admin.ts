@@ -14,6 +14,8 @@ export const setFaults = (faults: object | null) => admin('faults', faults);
 export interface BucketStats {
   byKey: Record<string, { requests: number; bytesSent: number }>;
   ranges: string[];
+  /** Peak number of requests in flight since the last reset. */
+  maxConcurrent: number;
 }
 
 export async function stats(): Promise<BucketStats> {

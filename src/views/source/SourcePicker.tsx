@@ -2,6 +2,7 @@ import { useRef, useState, type FormEvent } from 'react';
 import { AWS_ENDPOINT, DEMO_ENDPOINT, SOURCE_LABELS, type SourceKind } from '../../app/config.ts';
 import { useSelection } from '../../state/selection.ts';
 import { useProbe } from '../../state/queries.ts';
+import { endpointAllowed } from '../../app/csp.ts';
 import { localFolderName } from '../../data/local/registry.ts';
 import { hasDirectoryPicker, pickWithDirectoryPicker, openFileList } from './local-folder.ts';
 
@@ -35,6 +36,9 @@ export function SourcePicker() {
     e.preventDefault();
     setSource('custom', draft.trim());
     setEditing(false);
+    // A new origin is outside this page's security policy: the confirmed endpoint is stored, and a
+    // reload adopts it (the URL already says source=custom).
+    if (!endpointAllowed(draft.trim())) window.location.reload();
   };
 
   return (
