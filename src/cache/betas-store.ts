@@ -12,6 +12,8 @@
  * or mismatched manifest means "not cached" and the leftovers are removed.
  */
 
+import { holdLock } from './locks.ts';
+
 export interface BetasManifest {
   id: string;
   endpoint: string;
@@ -30,19 +32,7 @@ const DIR = ['laion-fmri-explorer', 'v1', 'betas'];
 /** Web Lock name prefix of an entry: held by a writer from create() to commit()/abort(). */
 export const BETAS_LOCK_PREFIX = 'betas:';
 
-/** Holds a Web Lock until the returned function is called (two tabs never write one entry at once). */
-async function holdLock(name: string): Promise<() => void> {
-  if (typeof navigator.locks?.request !== 'function') return () => undefined;
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
-  await new Promise<void>((acquired) => {
-    void navigator.locks.request(name, () => {
-      acquired();
-      return released;
-    });
-  });
-  return release;
-}
+
 
 async function dir(): Promise<FileSystemDirectoryHandle> {
   let d = await navigator.storage.getDirectory();

@@ -18,6 +18,7 @@
 import type { S3Client } from '../data/s3/client.ts';
 import { resumableObjectStream } from '../data/resumable.ts';
 import { DataError } from '../data/errors.ts';
+import { holdLock } from './locks.ts';
 
 export const PARTIAL_DIR = 'partial';
 export const PARTIAL_LOCK_PREFIX = 'partial:';
@@ -60,19 +61,6 @@ export function partialStoreAvailable(): boolean {
   );
 }
 
-/** Holds a Web Lock until `release` is called. */
-async function hold(name: string): Promise<() => void> {
-  if (typeof navigator.locks?.request !== 'function') return () => undefined;
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
-  await new Promise<void>((acquired) => {
-    void navigator.locks.request(name, () => {
-      acquired();
-      return released;
-    });
-  });
-  return release;
-}
 
 export interface PersistentStreamOptions {
   etag: string;
@@ -100,7 +88,7 @@ export interface PersistentStream {
 export async function persistentObjectStream(client: S3Client, key: string, o: PersistentStreamOptions): Promise<PersistentStream> {
   const id = await partialId(client.endpoint, key, o.etag, o.size);
   const d = await partialDir();
-  const release = await hold(`${PARTIAL_LOCK_PREFIX}${id}`);
+  const release = await holdLock(`${PARTIAL_LOCK_PREFIX}${id}`);
   let data: SyncHandle | null = null;
   let rec: SyncHandle | null = null;
   let closed = false;

@@ -76,3 +76,18 @@ describe('keysFromPaths', () => {
     ]);
   });
 });
+
+describe('key order', () => {
+  it('lists in UTF-8 binary order, as S3 does (a key beyond U+FFFF sorts after U+FFxx)', async () => {
+    const files = new Map([
+      ['k/\u{1F600}.txt', file('a')],
+      ['k/\uFF21.txt', file('b')],
+      ['k/z.txt', file('c')],
+    ]);
+    const c = new S3Client(ENDPOINT, { fetch: new LocalBucket('demo', files).fetcher(ENDPOINT), retries: 0 });
+    const keys = (await c.listAll({ prefix: 'k/' })).objects.map((o) => o.key);
+    expect(keys).toEqual(['k/z.txt', 'k/\uFF21.txt', 'k/\u{1F600}.txt']);
+    const utf8 = [...files.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    expect(keys).toEqual(utf8);
+  });
+});

@@ -42,16 +42,20 @@ function s3UrlEncode(text: string): string {
   return out;
 }
 
-/** UTF-8 binary order (S3's), which differs from UTF-16 order only around surrogates. */
+/** UTF-8 binary order (S3's) = code point order; UTF-16 differs only where a surrogate meets U+E000–U+FFFF. */
 function compareKeys(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  const n = Math.min(x.length, y.length);
+  const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const d = x[i].codePointAt(0)! - y[i].codePointAt(0)!;
-    if (d !== 0) return d;
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
   }
-  return x.length - y.length;
+  return a.length - b.length;
+}
+
+/** Moves surrogates (code points above U+FFFF) after U+E000–U+FFFF, keeping every other order. */
+function codePointRank(c: number): number {
+  return c >= 0xd800 && c <= 0xdfff ? c + 0x2000 : c >= 0xe000 ? c - 0x800 : c;
 }
 
 function b64(s: string): string {
