@@ -7,6 +7,7 @@ import { SubjectList } from '../views/subjects/SubjectList.tsx';
 import { SubjectOverview } from '../views/subjects/SubjectOverview.tsx';
 import { ErrorNotice, Spinner } from '../views/common/ErrorNotice.tsx';
 import { ProgressTray } from '../views/common/ProgressTray.tsx';
+import { CacheButton } from '../views/cache/CachePanel.tsx';
 import { useProbe, useSubjects } from '../state/queries.ts';
 import { useSelection } from '../state/selection.ts';
 import { useUrlBinding, type UrlRestoreReport } from '../state/urlState.ts';
@@ -45,6 +46,7 @@ function Shell({ restore }: { restore: UrlRestoreReport }) {
           </span>
         </div>
         {!present && <SourcePicker />}
+        {!present && <CacheButton />}
       </header>
       {restore.ignored.length > 0 && !dismissed && (
         <div className="notice notice-warn banner" role="status">

@@ -2,7 +2,7 @@
  * Where the app reads data from. The real bucket and the demo bucket are read
  * by the same code; only the endpoint differs.
  */
-export type SourceKind = 'demo' | 'aws' | 'custom';
+export type SourceKind = 'demo' | 'aws' | 'custom' | 'local';
 
 export interface SourceConfig {
   kind: SourceKind;
@@ -19,10 +19,12 @@ export const SOURCE_LABELS: Record<SourceKind, string> = {
   demo: 'Demo bucket',
   aws: 'LAION-fMRI on AWS',
   custom: 'Custom endpoint',
+  local: 'Local folder',
 };
 
 export function endpointFor(kind: SourceKind, custom: string): string {
-  return kind === 'demo' ? DEMO_ENDPOINT : kind === 'aws' ? AWS_ENDPOINT : custom;
+  // A local folder's endpoint comes from the folder picked (data/local/registry), never from here.
+  return kind === 'demo' ? DEMO_ENDPOINT : kind === 'aws' ? AWS_ENDPOINT : kind === 'custom' ? custom : '';
 }
 
 export const APP_VERSION: string = import.meta.env.VITE_APP_VERSION || '0.1.0';

@@ -13,6 +13,8 @@
  */
 import { cacheDir, entryId, removeFile, renameFile, writeJson, type FileWithSync, type SyncHandle } from './opfs-files.ts';
 
+import { holdLock } from './locks.ts';
+
 export interface BetasManifest {
   id: string;
   endpoint: string;
@@ -31,6 +33,9 @@ const remove = removeFile;
 const rename = renameFile;
 
 export const betasEntryId = entryId;
+/** Web Lock name prefix of an entry: held by a writer from create() to commit()/abort(). */
+export const BETAS_LOCK_PREFIX = 'betas:';
+
 
 /** The manifest of a complete entry, or null (incomplete leftovers are removed). */
 export async function readManifest(id: string): Promise<BetasManifest | null> {
@@ -65,15 +70,22 @@ export class BetasWriter {
     private readonly manifest: Omit<BetasManifest, 'createdAt'>,
     private readonly trialsFile: FileWithSync,
     private readonly trialsHandle: SyncHandle,
+    private readonly unlock: () => void,
   ) {}
 
   static async create(manifest: Omit<BetasManifest, 'createdAt'>): Promise<BetasWriter> {
     const d = await dir();
-    await deleteEntry(manifest.id);
-    const f = (await d.getFileHandle(`${manifest.id}.trials.f32.partial`, { create: true })) as FileWithSync;
-    const h = await f.createSyncAccessHandle();
-    h.truncate(0);
-    return new BetasWriter(d, manifest, f, h);
+    const unlock = await holdLock(`${BETAS_LOCK_PREFIX}${manifest.id}`);
+    try {
+      await deleteEntry(manifest.id);
+      const f = (await d.getFileHandle(`${manifest.id}.trials.f32.partial`, { create: true })) as FileWithSync;
+      const h = await f.createSyncAccessHandle();
+      h.truncate(0);
+      return new BetasWriter(d, manifest, f, h, unlock);
+    } catch (e) {
+      unlock();
+      throw e;
+    }
   }
 
   writeTrial(t: number, values: Float32Array): void {
@@ -113,6 +125,7 @@ export class BetasWriter {
     await rename(this.d, vf, `${id}.voxels.f32`);
     const full: BetasManifest = { ...this.manifest, createdAt: new Date().toISOString() };
     await writeJson(this.d, `${id}.json`, full);
+    this.unlock();
     return full;
   }
 
@@ -123,6 +136,7 @@ export class BetasWriter {
       /* already closed */
     }
     await deleteEntry(this.manifest.id);
+    this.unlock();
   }
 }
 

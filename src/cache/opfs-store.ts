@@ -24,6 +24,9 @@ export interface EntryMeta {
   info?: unknown;
 }
 
+/** Web Lock name prefix of an entry (the cache panel's consistency check honours it). */
+export const OPFS_LOCK_PREFIX = 'opfs:';
+
 const ROOT = 'laion-fmri-explorer';
 const VERSION = 'v1';
 
@@ -111,7 +114,7 @@ export class OpfsStore {
         throw e;
       }
     };
-    if (typeof navigator.locks?.request === 'function') return navigator.locks.request(`opfs:${meta.id}`, write);
+    if (typeof navigator.locks?.request === 'function') return navigator.locks.request(`${OPFS_LOCK_PREFIX}${meta.id}`, write);
     return write();
   }
 

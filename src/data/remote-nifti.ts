@@ -77,10 +77,19 @@ export interface RemoteVolume {
 export async function loadRemoteVolume(
   client: S3Client,
   key: string,
-  opts: { signal?: AbortSignal; onProgress?: (p: LoadProgress) => void; maxBytes?: number; index?: number; expectedSize?: number } = {},
+  opts: {
+    signal?: AbortSignal;
+    onProgress?: (p: LoadProgress) => void;
+    maxBytes?: number;
+    index?: number;
+    expectedSize?: number;
+    /** The object's bytes from elsewhere (a resumed partial download); default: one GET. */
+    body?: ReadableStream<Uint8Array>;
+  } = {},
 ): Promise<RemoteVolume> {
-  const res = await client.getObject(key, opts.signal);
-  const total = Number(res.headers.get('Content-Length')) || opts.expectedSize;
+  const res = opts.body ? null : await client.getObject(key, opts.signal);
+  const body = opts.body ?? res!.body!;
+  const total = (res ? Number(res.headers.get('Content-Length')) : 0) || opts.expectedSize;
   let fetched = 0;
   let decoded = 0;
   let decodedTotal: number | undefined;
@@ -93,7 +102,7 @@ export async function loadRemoteVolume(
   };
   const name = fileName(key);
   const cursor = new StreamCursor(
-    await maybeGunzip(counted(res.body!, (n) => ((fetched += n), report()))),
+    await maybeGunzip(counted(body, (n) => ((fetched += n), report()))),
     (e) => describeGzipError(name, e),
   );
   try {

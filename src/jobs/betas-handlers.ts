@@ -3,10 +3,10 @@
  * volume by volume → keep the brain voxels (C order) → OPFS rows. Memory
  * stays at one volume plus small buffers, whatever the file size.
  */
-import { S3Client } from '../data/s3/client.ts';
 import { DEFAULT_CONCURRENCY, parallelObjectStream } from '../data/parallel-source.ts';
 import { LinkRateWindow } from '../data/link-rates.ts';
 import { newInflater } from './inflater.ts';
+import { createClient } from '../data/sources.ts';
 import { DataError } from '../data/errors.ts';
 import { concatStreams } from '../data/streams.ts';
 import { BetasWriter, betasEntryId, readManifest, readRow } from '../cache/betas-store.ts';
@@ -18,8 +18,7 @@ import { voxelsInCOrder } from '../science/voxel-order.ts';
 import type { Handlers } from './rpc.ts';
 import { betasEntryParts, type BetasApi, type BetasProgress } from './betas-api.ts';
 
-const clients = new Map<string, S3Client>();
-const client = (e: string) => clients.get(e) ?? (clients.set(e, new S3Client(e)), clients.get(e)!);
+const client = createClient;
 
 export const betasHandlers: Handlers<BetasApi> = {
   async lookup({ parts }) {

@@ -20,7 +20,10 @@ export interface LoadedVolume {
   header: NiftiHeader;
   data: Float32Array;
   source: 'network' | 'cache';
+  /** Network bytes of this call. */
   bytesFetched: number;
+  /** Bytes replayed from a partial download kept by an earlier visit (0 = none). */
+  resumedFrom?: number;
   ms: number;
 }
 

@@ -1,17 +1,16 @@
 /** Worker-side implementation of VolumeApi. */
-import { S3Client } from '../data/s3/client.ts';
+import { createClient } from '../data/sources.ts';
+import { isLocalEndpoint } from '../data/local/local-bucket.ts';
 import { loadRemoteVolume, readRemoteHeader } from '../data/remote-nifti.ts';
 import { OpfsStore, opfsAvailable } from '../cache/opfs-store.ts';
 import type { NiftiHeader } from '../formats/nifti.ts';
-import type { Handlers } from './rpc.ts';
-import type { LoadedVolume, VolumeApi } from './volume-api.ts';
+import { partialStoreAvailable, persistentObjectStream } from '../cache/partial-store.ts';
+import { DataError } from '../data/errors.ts';
+import type { LoadProgress } from '../data/remote-nifti.ts';
+import type { Handlers, JobContext } from './rpc.ts';
+import type { LoadVolumeArgs, LoadedVolume, VolumeApi } from './volume-api.ts';
 
-const clients = new Map<string, S3Client>();
-function client(endpoint: string): S3Client {
-  let c = clients.get(endpoint);
-  if (!c) clients.set(endpoint, (c = new S3Client(endpoint)));
-  return c;
-}
+const client = createClient;
 
 let store: Promise<OpfsStore | null> | null = null;
 function getStore(): Promise<OpfsStore | null> {
@@ -20,6 +19,37 @@ function getStore(): Promise<OpfsStore | null> {
 }
 
 const KIND = 'volume-f32';
+
+/** Objects at least this large keep their downloaded bytes in OPFS until decoded, so a reload resumes them. */
+const RESUME_MIN_BYTES = 256 << 10;
+/** Faults that bad bytes cause: such a partial download is dropped, never resumed. */
+const FINAL_KINDS = new Set(['corrupt', 'bad-request', 'changed', 'mismatch', 'too-large']);
+
+async function fetchVolume(args: LoadVolumeArgs, ctx: JobContext<LoadProgress>) {
+  const c = client(args.endpoint);
+  const size = args.expectedSize ?? 0;
+  if (!(args.etag && size >= RESUME_MIN_BYTES && partialStoreAvailable() && !isLocalEndpoint(args.endpoint))) {
+    return loadRemoteVolume(c, args.key, { signal: ctx.signal, onProgress: ctx.progress, expectedSize: args.expectedSize });
+  }
+  let network = 0;
+  let resumedFrom = 0;
+  const partial = await persistentObjectStream(c, args.key, {
+    etag: args.etag,
+    size,
+    signal: ctx.signal,
+    onBytes: (n) => (network += n),
+    onStart: (at) => (resumedFrom = at),
+  });
+  try {
+    const vol = await loadRemoteVolume(c, args.key, { signal: ctx.signal, onProgress: ctx.progress, expectedSize: size, body: partial.stream });
+    await partial.discard(); // the decoded volume is what the cache keeps
+    return { ...vol, bytesFetched: network, resumedFrom };
+  } catch (e) {
+    // A dropped connection or a reload keeps the bytes for the next visit; bad bytes are dropped.
+    if (e instanceof DataError && FINAL_KINDS.has(e.kind)) await partial.discard();
+    throw e;
+  }
+}
 
 export const volumeHandlers: Handlers<VolumeApi> = {
   async loadVolume(args, ctx) {
@@ -35,7 +65,7 @@ export const volumeHandlers: Handlers<VolumeApi> = {
         return { key: args.key, header: hit.meta.info as NiftiHeader, data, source: 'cache', bytesFetched: 0, ms: performance.now() - t0 } satisfies LoadedVolume;
       }
     }
-    const vol = await loadRemoteVolume(client(args.endpoint), args.key, { signal: ctx.signal, onProgress: ctx.progress, expectedSize: args.expectedSize });
+    const vol = await fetchVolume(args, ctx);
     if (s) {
       // The volume goes back at once; a copy is cached behind it (the original is transferred).
       // A failed write (quota, ...) leaves no entry, only a console note: the next visit refetches.
@@ -45,7 +75,7 @@ export const volumeHandlers: Handlers<VolumeApi> = {
         .catch((e: unknown) => console.warn(`not cached: ${e instanceof Error ? e.message : String(e)}`));
     }
     ctx.transfer(vol.data.buffer);
-    return { key: args.key, header: vol.header, data: vol.data, source: 'network', bytesFetched: vol.bytesFetched, ms: performance.now() - t0 };
+    return { key: args.key, header: vol.header, data: vol.data, source: 'network', bytesFetched: vol.bytesFetched, resumedFrom: 'resumedFrom' in vol ? vol.resumedFrom : 0, ms: performance.now() - t0 };
   },
   async readHeader(args, ctx) {
     return readRemoteHeader(client(args.endpoint), args.key, ctx.signal);

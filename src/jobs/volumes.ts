@@ -5,6 +5,15 @@
 import { WorkerClient, type CallOptions } from './rpc.ts';
 import type { LoadVolumeArgs, LoadedVolume, VolumeApi } from './volume-api.ts';
 import type { LoadProgress } from '../data/remote-nifti.ts';
+import { JobQueue, PRIORITY, type Priority } from './queue.ts';
+
+/**
+ * Volume downloads in flight per endpoint, all workers together. Real S3 over
+ * HTTP/2 has no per-host connection cap, so without this a subject's ~40 ROI
+ * masks would all start at once and starve the layer on screen.
+ */
+export const VOLUME_REQUESTS_PER_ENDPOINT = 4;
+const queue = new JobQueue(VOLUME_REQUESTS_PER_ENDPOINT);
 
 let pool: WorkerClient<VolumeApi>[] | null = null;
 let next = 0;
@@ -17,12 +26,14 @@ function worker(): WorkerClient<VolumeApi> {
   return pool[next++ % pool.length];
 }
 
-export function loadVolume(args: LoadVolumeArgs, opts: CallOptions<LoadProgress> = {}): Promise<LoadedVolume> {
-  return worker().call('loadVolume', args, opts);
+/** Loads a volume when its turn comes (priority, then arrival); a cancel while waiting drops it unstarted. */
+export function loadVolume(args: LoadVolumeArgs, opts: CallOptions<LoadProgress> & { priority?: Priority } = {}): Promise<LoadedVolume> {
+  return queue.run(args.endpoint, () => worker().call('loadVolume', args, opts), { priority: opts.priority ?? PRIORITY.panel, signal: opts.signal });
 }
 
 export function readHeader(endpoint: string, key: string, signal?: AbortSignal) {
-  return worker().call('readHeader', { endpoint, key }, { signal });
+  // A few KiB, shown at once: ahead of volume lists.
+  return queue.run(endpoint, () => worker().call('readHeader', { endpoint, key }, { signal }), { priority: PRIORITY.visible, signal });
 }
 
 /** Starts the workers ahead of the first request (their module load overlaps the listings). */

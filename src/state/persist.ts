@@ -7,7 +7,8 @@
 import type { Query } from '@tanstack/react-query';
 import type { PersistedClient, Persister } from '@tanstack/react-query-persist-client';
 
-const KEY = 'laion-fmri-explorer.listings.v1';
+export const LISTINGS_KEY = 'laion-fmri-explorer.listings.v1';
+const KEY = LISTINGS_KEY;
 export const PERSISTED_QUERIES = new Set(['probe', 'subjects', 'sessions', 'rois', 'listing', 'trial-count']);
 
 export function localStoragePersister(): Persister {
@@ -39,3 +40,15 @@ export function localStoragePersister(): Persister {
 }
 
 export const shouldPersist = (q: Query) => q.state.status === 'success' && PERSISTED_QUERIES.has(String(q.queryKey[0]));
+
+/** How much the persisted listings take (for the cache panel). */
+export function listingsFootprint(): { bytes: number; queries: number } {
+  try {
+    const raw = localStorage.getItem(KEY);
+    if (!raw) return { bytes: 0, queries: 0 };
+    const client = JSON.parse(raw) as PersistedClient;
+    return { bytes: raw.length * 2, queries: client.clientState?.queries?.length ?? 0 };
+  } catch {
+    return { bytes: 0, queries: 0 };
+  }
+}

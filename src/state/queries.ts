@@ -4,23 +4,17 @@
  */
 import { useMemo } from 'react';
 import { useQueries, useQuery } from '@tanstack/react-query';
-import { S3Client } from '../data/s3/client.ts';
+import type { S3Client } from '../data/s3/client.ts';
+import { createClient } from '../data/sources.ts';
 import { discoverRois, discoverSessions, discoverSubjects, INVENTORY_AREAS, listInventory, type InventoryArea } from '../data/discovery.ts';
 import { probeBucket } from '../data/probe.ts';
 import { useSelection } from './selection.ts';
 import { glmKeys } from '../data/layout.ts';
 import { parseTrialTable } from '../science/trials.ts';
 
-const clients = new Map<string, S3Client>();
-
 /** One client per endpoint (construction throws a DataError for a non-URL). */
 export function clientFor(endpoint: string): S3Client {
-  let c = clients.get(endpoint);
-  if (!c) {
-    c = new S3Client(endpoint);
-    clients.set(endpoint, c);
-  }
-  return c;
+  return createClient(endpoint);
 }
 
 export function useEndpoint(): string {

@@ -17,6 +17,8 @@ export interface SelectionState {
   session: string | null;
   tab: SubjectTab;
   setSource(kind: SourceKind, customEndpoint?: string): void;
+  /** A local folder, once picked and registered (data/local/registry). */
+  setLocalSource(endpoint: string): void;
   setSubject(subject: string | null): void;
   setSession(session: string | null): void;
   setTab(tab: SubjectTab): void;
@@ -50,6 +52,10 @@ export const useSelection = create<SelectionState>((set, get) => ({
     const source = { kind, endpoint: endpointFor(kind, custom) };
     const same = source.endpoint === get().source.endpoint;
     set({ source, customEndpoint: custom, subject: same ? get().subject : null, session: same ? get().session : null });
+  },
+  setLocalSource(endpoint) {
+    if (endpoint === get().source.endpoint) return;
+    set({ source: { kind: 'local', endpoint }, subject: null, session: null });
   },
   setSubject(subject) {
     if (subject !== get().subject) set({ subject, session: null });

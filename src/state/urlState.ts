@@ -18,7 +18,7 @@ import { presentationFromQuery, presentationToQuery, usePresentation } from './p
  */
 export const URL_VERSION = 2;
 
-const KINDS: SourceKind[] = ['demo', 'aws', 'custom'];
+const KINDS: SourceKind[] = ['demo', 'aws', 'custom', 'local'];
 
 export interface UrlRestoreReport {
   /** Parameters that could not be applied, with the reason. */
@@ -39,6 +39,8 @@ export function applyUrl(search: string): UrlRestoreReport {
   if (kind) {
     if (!KINDS.includes(kind as SourceKind)) ignored.push(`source=${kind} (unknown source)`);
     else if (kind === 'custom' && !s.customEndpoint) ignored.push('source=custom (no custom endpoint has been set in this browser)');
+    // The browser grants a folder only when the user picks it: a link (or a reload) cannot reopen one.
+    else if (kind === 'local') ignored.push('source=local (a local folder has to be chosen again in this tab)');
     else s.setSource(kind as SourceKind);
   }
   const subject = q.get('subject');

@@ -6,6 +6,7 @@
 import { useMemo } from 'react';
 import { useQueries, useQuery, type UseQueryResult } from '@tanstack/react-query';
 import { loadVolume, readHeader } from '../jobs/volumes.ts';
+import { PRIORITY, type Priority } from '../jobs/queue.ts';
 import type { LoadedVolume } from '../jobs/volume-api.ts';
 import type { S3Object } from '../data/s3/xml.ts';
 import { useAreaListings, useEndpoint } from './queries.ts';
@@ -24,7 +25,7 @@ export function useObjectIndex(subject: string | null): { index: Map<string, S3O
   return { index, isPending: inv.isPending, error: inv.error };
 }
 
-function volumeQuery(endpoint: string, ref: VolumeRef | null) {
+function volumeQuery(endpoint: string, ref: VolumeRef | null, priority: Priority) {
   return {
     queryKey: ['volume', endpoint, ref?.key ?? null, ref?.etag ?? null],
     enabled: ref !== null,
@@ -42,7 +43,7 @@ function volumeQuery(endpoint: string, ref: VolumeRef | null) {
       try {
         return await loadVolume(
           { endpoint, key: r.key, etag: r.etag, expectedSize: r.size },
-          { signal: controller.signal, onProgress: (p) => progress.update(jobId, p) },
+          { signal: controller.signal, onProgress: (p) => progress.update(jobId, p), priority },
         );
       } finally {
         performance.mark(`volume:${name}`);
@@ -52,14 +53,16 @@ function volumeQuery(endpoint: string, ref: VolumeRef | null) {
   };
 }
 
-export function useVolume(ref: VolumeRef | null): UseQueryResult<LoadedVolume> {
+/** One volume; by default a layer on screen, so it goes ahead of lists. */
+export function useVolume(ref: VolumeRef | null, priority: Priority = PRIORITY.visible): UseQueryResult<LoadedVolume> {
   const endpoint = useEndpoint();
-  return useQuery(volumeQuery(endpoint, ref));
+  return useQuery(volumeQuery(endpoint, ref, priority));
 }
 
-export function useVolumeList(refs: VolumeRef[]): UseQueryResult<LoadedVolume>[] {
+/** Many volumes (ROI masks, readout maps); they queue behind single layers unless told otherwise. */
+export function useVolumeList(refs: VolumeRef[], priority: Priority = PRIORITY.panel): UseQueryResult<LoadedVolume>[] {
   const endpoint = useEndpoint();
-  return useQueries({ queries: refs.map((r) => volumeQuery(endpoint, r)) });
+  return useQueries({ queries: refs.map((r) => volumeQuery(endpoint, r, priority)) });
 }
 
 /** The NIfTI header of a (possibly huge) file, from its first bytes only. */

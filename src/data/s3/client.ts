@@ -34,7 +34,11 @@ export interface S3ClientOptions {
   retries?: number;
   /** Base delay of the backoff, ms. */
   retryBaseMs?: number;
-  /** Per-request timeout, ms (covers the headers, not a long body). */
+  /**
+   * Per-request timeout, ms: for the response headers, then for each gap
+   * between two chunks of the body (a stalled body fails; a long, steady one
+   * does not).
+   */
   timeoutMs?: number;
   fetch?: typeof fetch;
 }
@@ -188,14 +192,18 @@ export class S3Client {
     const userSignal = init.signal ?? undefined;
     for (let attempt = 0; ; attempt++) {
       if (userSignal?.aborted) throw new AbortedError(what);
-      const timeout = AbortSignal.timeout(this.timeoutMs);
-      const signal = userSignal ? AbortSignal.any([userSignal, timeout]) : timeout;
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(new DOMException(`no answer within ${this.timeoutMs} ms`, 'TimeoutError')), this.timeoutMs);
+      const signal = userSignal ? AbortSignal.any([userSignal, timeout.signal]) : timeout.signal;
       let res: Response;
       try {
         res = await this.fetchImpl(url, { ...init, signal });
+        clearTimeout(timer);
       } catch (e) {
+        clearTimeout(timer);
         if (userSignal?.aborted) throw new AbortedError(what);
-        const timedOut = timeout.aborted;
+        if (e instanceof DataError) throw e; // a fetch that explains itself (a local folder no longer open)
+        const timedOut = timeout.signal.aborted;
         if (attempt < this.retries) {
           await this.backoff(attempt, userSignal, what);
           continue;
@@ -212,7 +220,7 @@ export class S3Client {
           },
         );
       }
-      if (res.ok || res.status === 304) return res;
+      if (res.ok || res.status === 304) return this.watchBody(res, timeout);
       if ((res.status >= 500 || res.status === 429) && attempt < this.retries) {
         await res.body?.cancel();
         await this.backoff(attempt, userSignal, what);
@@ -220,6 +228,29 @@ export class S3Client {
       }
       throw await this.httpError(res, key, what);
     }
+  }
+
+  /** Fails a body that stalls for timeoutMs (aborting its fetch); a steady body may take as long as it needs. */
+  private watchBody(res: Response, timeout: AbortController): Response {
+    if (!res.body) return res;
+    const reader = res.body.getReader();
+    const ms = this.timeoutMs;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        const timer = setTimeout(() => timeout.abort(new DOMException(`the body stalled for ${ms} ms`, 'TimeoutError')), ms);
+        try {
+          const { value, done } = await reader.read();
+          if (done) c.close();
+          else c.enqueue(value);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    });
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
   }
 
   private async backoff(attempt: number, signal: AbortSignal | undefined, what: string): Promise<void> {

@@ -15,6 +15,7 @@ import { useRois, useSessions, useSubjects } from '../../state/queries.ts';
 import { useObjectIndex } from '../../state/volumes.ts';
 import { countAtLeastSorted, fileName, type InspectorStats } from './roi-stats.ts';
 import { ncMapDefs, roisByName, useSubjectVolumes, type NcMapDef } from './use-subject-volumes.ts';
+import { PRIORITY } from '../../jobs/queue.ts';
 import { roiColour } from './palette.ts';
 import { usePlotThreshold, useRoiInspector, type CompareUnit } from '../../state/roi-inspector.ts';
 
@@ -47,7 +48,7 @@ function SubjectLoader({ subject, picked, maskSource, onSeries }: { subject: str
   const byName = useMemo(() => roisByName(rois.data), [rois.data]);
   const infos = useMemo(() => picked.flatMap((n) => byName.get(n) ?? []), [picked, byName]);
   const missingKey = rois.data ? picked.filter((n) => !byName.has(n)).join(',') : '';
-  const vols = useSubjectVolumes(subject, index, maskSource, defs, infos, { brainTotals: false });
+  const vols = useSubjectVolumes(subject, index, maskSource, defs, infos, { brainTotals: false, priority: PRIORITY.background });
   useEffect(() => {
     onSeries({ subject, sessions: defs, stats: vols.stats, missing: missingKey ? missingKey.split(',') : [] });
   }, [subject, defs, vols.stats, missingKey, onSeries]);

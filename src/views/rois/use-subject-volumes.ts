@@ -11,6 +11,7 @@ import type { S3Object } from '../../data/s3/xml.ts';
 import type { MaskSource } from '../../science/masks.ts';
 import type { GridMismatchError } from '../../science/grid.ts';
 import { useVolumeList, type VolumeRef } from '../../state/volumes.ts';
+import type { Priority } from '../../jobs/queue.ts';
 import { inspectorStats, type GridVolume, type InspectorStats, type NamedVolume } from './roi-stats.ts';
 
 /** One NC map: a session's (`ses-01`) or a subject-level one (`Noiseceiling12rep`). */
@@ -103,7 +104,7 @@ export function useSubjectVolumes(
   maskSource: MaskSource,
   maps: readonly NcMapDef[],
   rois: readonly RoiInfo[],
-  opts: { brainTotals: boolean },
+  opts: { brainTotals: boolean; priority?: Priority },
 ): SubjectVolumes {
   const maskKey = maskKeyFor(subject, maskSource);
   const plan = useMemo(() => {
@@ -126,7 +127,7 @@ export function useSubjectVolumes(
     return { refs, roles };
   }, [index, maskKey, maps, rois]);
 
-  const results = useVolumeList(plan.refs);
+  const results = useVolumeList(plan.refs, opts.priority);
   const volumes = useStableList(results.map((r) => r.data as GridVolume | undefined));
   const brainTotals = opts.brainTotals;
   const stats = useMemo(() => {
