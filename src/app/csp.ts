@@ -7,7 +7,7 @@
  * endpoint the user confirmed in this browser. Policies only ever narrow,
  * so connecting to a new custom origin stores it and reloads the page.
  */
-import { AWS_ENDPOINT, DEMO_ENDPOINT } from './config.ts';
+import { AWS_ENDPOINT, DEMO_ENDPOINT, DEMO_SPLITS_URL, PACKAGE_SPLITS_URL } from './config.ts';
 
 function originOf(url: string): string | null {
   try {
@@ -18,10 +18,15 @@ function originOf(url: string): string | null {
   }
 }
 
-/** The origins data may come from, given the custom endpoint the user confirmed. */
-export function dataOrigins(customEndpoint: string): string[] {
+/**
+ * The origins data may come from, given the custom endpoint the user
+ * confirmed: also the split files' sources (the demo's, the package's, and
+ * one the user set, as it was when the page loaded).
+ */
+export function dataOrigins(customEndpoint: string, extra: (string | null)[] = []): string[] {
   const out = new Set<string>();
-  for (const e of [DEMO_ENDPOINT, AWS_ENDPOINT, customEndpoint]) {
+  for (const e of [DEMO_ENDPOINT, AWS_ENDPOINT, customEndpoint, DEMO_SPLITS_URL, PACKAGE_SPLITS_URL, ...extra]) {
+    if (!e) continue;
     const o = originOf(e);
     if (o) out.add(o);
   }
@@ -29,21 +34,21 @@ export function dataOrigins(customEndpoint: string): string[] {
 }
 
 /** The narrowing policy, as a meta tag's content. */
-export function dataPolicy(customEndpoint: string): string {
-  const origins = dataOrigins(customEndpoint).join(' ');
+export function dataPolicy(customEndpoint: string, extra: (string | null)[] = []): string {
+  const origins = dataOrigins(customEndpoint, extra).join(' ');
   return [`connect-src 'self' ${origins}`, `img-src 'self' data: blob: ${origins}`, `media-src 'self' blob: ${origins}`].join('; ');
 }
 
 let installed: Set<string> | null = null;
 
 /** Adds the data policy to the document (once, before the first request). */
-export function installDataPolicy(customEndpoint: string): void {
+export function installDataPolicy(customEndpoint: string, extra: (string | null)[] = []): void {
   if (installed || typeof document === 'undefined' || !import.meta.env.PROD) return;
   const meta = document.createElement('meta');
   meta.httpEquiv = 'Content-Security-Policy';
-  meta.content = dataPolicy(customEndpoint);
+  meta.content = dataPolicy(customEndpoint, extra);
   document.head.appendChild(meta);
-  installed = new Set(dataOrigins(customEndpoint));
+  installed = new Set(dataOrigins(customEndpoint, extra));
 }
 
 /** Whether this page may read from an endpoint without a reload (always true without a policy). */
