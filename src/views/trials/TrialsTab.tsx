@@ -32,7 +32,7 @@ export function TrialsTab({ subject }: { subject: string }) {
             {t.unmatched.toLocaleString('en')} trials name images that task-images_metadata.csv does not list (marked “?”).
           </p>
         )}
-        <TrialTable trials={t} captions={captions.data} selected={selected} onSelect={(g) => setViewer({ betasSession: t.rows[g].session, trial: t.rows[g].session_trial })} />
+        <TrialTable subject={subject} trials={t} captions={captions.data} selected={selected} onSelect={(g) => setViewer({ betasSession: t.rows[g].session, trial: t.rows[g].session_trial })} />
       </div>
       <div className="trials-right">
         {row && (
