@@ -3,6 +3,7 @@ import { globalTrialIndex, type SubjectTrials } from '../../science/stimuli.ts';
 import { useCaptions, useSubjectTrials } from '../../state/stimuli.ts';
 import { useViewer } from '../../state/viewer.ts';
 import { ErrorNotice, Spinner } from '../common/ErrorNotice.tsx';
+import { StimulusTools } from '../viewer/StimulusTools.tsx';
 import { StimulusPanel } from './StimulusPanel.tsx';
 import { TrialTable } from './TrialTable.tsx';
 
@@ -42,6 +43,8 @@ export function TrialsTab({ subject }: { subject: string }) {
         )}
         {row && <Repeats trials={t} selected={selected} onSelect={(g) => setViewer({ betasSession: t.rows[g].session, trial: t.rows[g].session_trial })} />}
         <StimulusPanel imageName={row?.image_name ?? null} />
+        {/* The viewer's nearest-stimuli tool: same selection (the betas trial), a picked neighbour selects its first trial. */}
+        <StimulusTools subject={subject} />
       </div>
     </div>
   );
