@@ -57,31 +57,39 @@ export function tableSplitFromQuery(q: URLSearchParams): { patch: Partial<TrialT
 }
 
 /**
- * Trial sets made in the table, offered by the Stimuli → brain panel. A
- * `request` asks that panel to open and show the mean of set `index`.
+ * Trial sets made in the table (per subject: they hold global trial indices),
+ * offered by the Stimuli → brain panel. A `request` asks that panel to open
+ * and show the mean of set `index` of `subject`.
  */
 interface TableSets {
-  sets: TrialSetDef[];
-  request: { index: number; nonce: number } | null;
+  sets: Record<string, TrialSetDef[]>;
+  request: { subject: string; index: number; nonce: number } | null;
   /** Adds (or re-uses an identical) set; with `show`, asks the panel to map it. Returns its index. */
-  add(def: TrialSetDef, show: boolean): number;
+  add(subject: string, def: TrialSetDef, show: boolean): number;
   clearRequest(): void;
 }
 
 let nonce = 0;
+const NONE: TrialSetDef[] = [];
 
 export const useTableSets = create<TableSets>((set, get) => ({
-  sets: [],
+  sets: {},
   request: null,
-  add(def, show) {
+  add(subject, def, show) {
+    const list = get().sets[subject] ?? NONE;
     const key = JSON.stringify(def);
-    let index = get().sets.findIndex((d) => JSON.stringify(d) === key);
+    let index = list.findIndex((d) => JSON.stringify(d) === key);
     if (index < 0) {
-      index = get().sets.length;
-      set({ sets: [...get().sets, def] });
+      index = list.length;
+      set({ sets: { ...get().sets, [subject]: [...list, def] } });
     }
-    if (show) set({ request: { index, nonce: ++nonce } });
+    if (show) set({ request: { subject, index, nonce: ++nonce } });
     return index;
   },
   clearRequest: () => set({ request: null }),
 }));
+
+/** The sets made for `subject` (a stable empty list when none). */
+export function tableSetsOf(s: Pick<TableSets, 'sets'>, subject: string): TrialSetDef[] {
+  return s.sets[subject] ?? NONE;
+}
