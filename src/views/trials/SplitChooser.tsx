@@ -4,6 +4,7 @@ import { ErrorNotice, Spinner } from '../common/ErrorNotice.tsx';
 
 export interface SplitSummary {
   label: string;
+  /** Trial counts (not image counts): a trial of an image listed on both sides counts on both. */
   nTrain: number;
   nTest: number;
   nNeither: number;
@@ -40,7 +41,7 @@ export function SplitChooser({ subject, summary, error, pending }: { subject: st
         {pending && s.name !== null && !error && <Spinner label="Reading the split…" />}
         {summary && (
           <span className="trial-count" data-testid="split-summary">
-            {summary.label}: {summary.nTrain.toLocaleString('en')} train · {summary.nTest.toLocaleString('en')} test · {summary.nNeither.toLocaleString('en')} in neither
+            {summary.label}: {summary.nTrain.toLocaleString('en')} train · {summary.nTest.toLocaleString('en')} test · {summary.nNeither.toLocaleString('en')} in neither (trials)
           </span>
         )}
       </div>

@@ -111,7 +111,7 @@ export function TrialTable({
 
   const use = (kind: 'map' | 'export') => {
     const list = Array.from(visible).sort((a, b) => a - b);
-    onUse?.(kind, list, `${describeTrialFilter(effective, splitLabel)} (${list.length} trials)`);
+    onUse?.(kind, list, describeTrialFilter(effective, splitLabel));
   };
   const waitingForSplit = splitPart !== null && !effective.split;
 
