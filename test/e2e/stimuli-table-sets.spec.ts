@@ -142,5 +142,10 @@ test('the table\'s rows go to the export, and their mean map lands on the viewer
   await expect(panel.getByTestId('set-map-summary')).toContainText(`mean β of table: sub-01/random_0 test (${random.test.length} trials)`, { timeout: 90_000 });
   const shown = Number(/at the crosshair: (-?[\d.]+) β/.exec((await panel.getByTestId('set-map-voxel').textContent())!)![1]);
   expect(Math.abs(shown - expected)).toBeLessThan(1e-4);
-  await expect(page.getByTestId('niivue')).toHaveAttribute('data-layers', /map/);
+  // On the brain: the set's mean replaces the noise-ceiling map (betas colours, both signs).
+  const view = page.getByTestId('niivue');
+  await expect(view).toHaveAttribute('data-layers', /map/);
+  await expect(page.getByTestId('progress-tray')).toHaveCount(0);
+  await page.waitForTimeout(1500); // drawn after the worker's means arrive
+  await expect(view).toHaveScreenshot('table-test-trials-mean.png');
 });
