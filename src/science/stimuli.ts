@@ -153,6 +153,12 @@ export interface TrialFilter {
   dataset?: string | null;
   /** Case-insensitive substring of the image name or of any caption. */
   text?: string;
+  /**
+   * One side of a split (`get_split_masks` over the table's global order):
+   * keep the trials whose `train`/`test` mask is 1. A trial listed on both
+   * sides passes either; one in neither passes neither.
+   */
+  split?: { part: 'train' | 'test'; train: ArrayLike<number>; test: ArrayLike<number> } | null;
 }
 
 export type TrialSortKey = 'index' | 'session' | 'run' | 'image_name' | 'dataset' | 'unique_or_shared';
@@ -171,6 +177,8 @@ export function filterTrials(
   const text = (filter.text ?? '').trim().toLowerCase();
   const sessions = filter.sessions && filter.sessions.length > 0 ? new Set(filter.sessions) : null;
   const textHit = new Map<string, boolean>();
+  const split = filter.split ? (filter.split.part === 'train' ? filter.split.train : filter.split.test) : null;
+  if (split && split.length !== rows.length) throw new Error(`The split mask covers ${split.length} trials but the table has ${rows.length}.`);
   const keep: number[] = [];
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
@@ -178,6 +186,7 @@ export function filterTrials(
     if (filter.run != null && r.run !== filter.run) continue;
     if (filter.uniqueOrShared && r.unique_or_shared !== filter.uniqueOrShared) continue;
     if (filter.dataset && r.dataset !== filter.dataset) continue;
+    if (split && !split[i]) continue;
     if (text) {
       let hit = textHit.get(r.image_name);
       if (hit === undefined) {
@@ -199,6 +208,19 @@ export function filterTrials(
     });
   } else if (sort.desc) keep.reverse();
   return Uint32Array.from(keep);
+}
+
+/** A short human label for what a filter keeps (for a trial set made from the table). */
+export function describeTrialFilter(filter: TrialFilter, splitName: string | null = null): string {
+  const parts: string[] = [];
+  if (filter.sessions?.length) parts.push(filter.sessions.join('+'));
+  if (filter.run != null) parts.push(`run ${filter.run}`);
+  if (filter.uniqueOrShared) parts.push(filter.uniqueOrShared);
+  if (filter.dataset) parts.push(filter.dataset);
+  if (filter.split) parts.push(`${splitName ?? 'split'} ${filter.split.part}`);
+  const text = (filter.text ?? '').trim();
+  if (text) parts.push(`“${text}”`);
+  return parts.length ? `table: ${parts.join(' · ')}` : 'table: all trials';
 }
 
 // ------------------------------------------------------------------ captions

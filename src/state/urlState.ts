@@ -9,6 +9,7 @@ import type { SourceKind } from '../app/config.ts';
 import { trialToQuery, useViewer, viewerFromQuery, viewerToQuery } from './viewer.ts';
 import { inspectorFromQuery, inspectorToQuery, useRoiInspector } from './roi-inspector.ts';
 import { exportFromQuery, exportToQuery, useExportSettings } from './export.ts';
+import { tableSplitFromQuery, tableSplitToQuery, useTableSplit } from './trial-table.ts';
 import { presentationFromQuery, presentationToQuery, usePresentation } from './presentation.ts';
 
 /**
@@ -65,6 +66,9 @@ export function applyUrl(search: string): UrlRestoreReport {
   const exp = exportFromQuery(q);
   useExportSettings.getState().set(exp.patch);
   ignored.push(...exp.ignored);
+  const tsplit = tableSplitFromQuery(q);
+  useTableSplit.getState().set(tsplit.patch);
+  ignored.push(...tsplit.ignored);
   const pres = presentationFromQuery(q);
   usePresentation.getState().set(pres.patch);
   ignored.push(...pres.ignored);
@@ -81,6 +85,7 @@ export function selectionToSearch(): string {
   if (s.tab !== 'overview') q.set('tab', s.tab);
   if (s.tab === 'viewer') viewerToQuery(useViewer.getState(), q);
   if (s.tab === 'trials') trialToQuery(useViewer.getState(), q);
+  if (s.tab === 'trials') tableSplitToQuery(useTableSplit.getState(), q);
   if (s.tab === 'viewer') exportToQuery(useExportSettings.getState(), q);
   presentationToQuery(usePresentation.getState(), q);
   if (s.tab === 'rois') inspectorToQuery(useRoiInspector.getState(), q);
@@ -96,7 +101,7 @@ export function useUrlBinding(): void {
       if (search !== window.location.search) window.history.replaceState(null, '', `${window.location.pathname}${search}${window.location.hash}`);
     };
     write();
-    const unsubscribe = [useSelection.subscribe(write), useViewer.subscribe(write), useRoiInspector.subscribe(write), useExportSettings.subscribe(write), usePresentation.subscribe(write)];
+    const unsubscribe = [useSelection.subscribe(write), useViewer.subscribe(write), useRoiInspector.subscribe(write), useExportSettings.subscribe(write), usePresentation.subscribe(write), useTableSplit.subscribe(write)];
     return () => unsubscribe.forEach((u) => u());
   }, []);
 }

@@ -10,9 +10,10 @@ import { describe, expect, it } from 'vitest';
 import { stimuliKeys, glmKeys } from '../../src/data/layout.ts';
 import { Hdf5File } from '../../src/formats/hdf5-range.ts';
 import {
-  buildSubjectTrials, filterTrials, globalTrialIndex, parseCaptions, parseCsv, parseSegmentations, parseStimulusMetadata, rankImagesByBeta,
+  buildSubjectTrials, describeTrialFilter, filterTrials, globalTrialIndex, parseCaptions, parseCsv, parseSegmentations, parseStimulusMetadata, rankImagesByBeta,
 } from '../../src/science/stimuli.ts';
 import { parseTrialTable, type TrialRow } from '../../src/science/trials.ts';
+import { parseSplitJson, splitMasks } from '../../src/science/splits.ts';
 
 const META = ['image_name,dataset,participant,unique_or_shared,n_reps', 'b.jpg,NSD,sub-01;sub-03,shared,4rep', 'a.jpg,LAION,sub-01,unique,1rep', 'c.png,OOD,sub-01;sub-03,shared,4rep'].join('\n');
 const tr = (session: string, labels: string[]): TrialRow[] => labels.map((label, i) => ({ session, run: 1 + Math.floor(i / 2), betaIndex: i, label }));
@@ -151,6 +152,28 @@ describe('table filter and sort', () => {
     expect([...filterTrials(t.rows, {}, { key: 'image_name', desc: false })]).toEqual([0, 3, 1, 4, 2, 5]);
     expect([...filterTrials(t.rows, {}, { key: 'image_name', desc: true })]).toEqual([2, 5, 1, 4, 0, 3]);
     expect([...filterTrials(t.rows, {}, { key: 'index', desc: true })]).toEqual([5, 4, 3, 2, 1, 0]);
+  });
+  it('filters by one side of a split (get_split_masks over the table order), with the other filters', () => {
+    const labels = t.rows.map((r) => r.image_name);
+    const file = (train: string[], test: string[]) =>
+      parseSplitJson(JSON.stringify({ name: 'random_0', pool: 'sub-01', n_train: train.length, n_test: test.length, variants: [{ variant_id: 0, train_ids: train, test_ids: test }] }), 'sub-01', 'random_0.json');
+    // c.png is in neither list: it passes neither side.
+    const m = splitMasks(labels, file(['a.jpg'], ['b.jpg']));
+    expect([...filterTrials(t.rows, { split: { part: 'train', ...m } })]).toEqual([0, 3]);
+    expect([...filterTrials(t.rows, { split: { part: 'test', ...m } })]).toEqual([1, 4]);
+    expect([...filterTrials(t.rows, { split: { part: 'test', ...m }, sessions: ['ses-02'] })]).toEqual([4]);
+    expect([...filterTrials(t.rows, { split: null })]).toEqual([0, 1, 2, 3, 4, 5]);
+    // A file listing c.png on both sides: its trials pass either side.
+    const both = splitMasks(labels, file(['a.jpg', 'c.png'], ['b.jpg', 'c.png']));
+    expect([...filterTrials(t.rows, { split: { part: 'train', ...both } })]).toEqual([0, 2, 3, 5]);
+    expect([...filterTrials(t.rows, { split: { part: 'test', ...both } }, { key: 'index', desc: true })]).toEqual([5, 4, 2, 1]);
+    // Masks for another table are refused, not silently misapplied.
+    expect(() => filterTrials(t.rows, { split: { part: 'test', train: new Uint8Array(3), test: new Uint8Array(3) } })).toThrow(/covers 3 trials but the table has 6/);
+  });
+  it('describes a filter for a trial set label', () => {
+    expect(describeTrialFilter({})).toBe('table: all trials');
+    const m = { train: new Uint8Array(6), test: new Uint8Array(6) };
+    expect(describeTrialFilter({ sessions: ['ses-02'], uniqueOrShared: 'shared', text: ' dog ', split: { part: 'test', ...m } }, 'sub-01/random_0')).toBe('table: ses-02 · shared · sub-01/random_0 test · “dog”');
   });
 });
 

@@ -1,6 +1,9 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { captionSearchText, filterTrials, type ImageCaptions, type SubjectTrials, type TrialFilter, type TrialSortKey } from '../../science/stimuli.ts';
+import { captionSearchText, describeTrialFilter, filterTrials, type ImageCaptions, type SubjectTrials, type TrialFilter, type TrialSortKey } from '../../science/stimuli.ts';
+import { useSplitMembership } from '../../state/splits.ts';
+import { useTableSplit } from '../../state/trial-table.ts';
+import { SplitChooser, type SplitSummary } from './SplitChooser.tsx';
 
 const ROW_H = 26;
 
@@ -19,20 +22,44 @@ const COLUMNS: Array<{ key: TrialSortKey; label: string; cls: string }> = [
  * Keyboard: ↑/↓ move the selection, PgUp/PgDn by a page, Home/End.
  */
 export function TrialTable({
+  subject,
   trials,
   captions,
   selected,
   onSelect,
+  onUse,
 }: {
+  subject: string;
   trials: SubjectTrials;
   captions: Map<string, ImageCaptions> | undefined;
   /** Global index of the selected trial, or -1. */
   selected: number;
   onSelect(globalIndex: number): void;
+  /** Hands the visible rows (global indices, ascending) on: their mean map, or the export. */
+  onUse?(kind: 'map' | 'export', trials: number[], label: string): void;
 }) {
   const [filter, setFilter] = useState<TrialFilter>({});
   const [sort, setSort] = useState<{ key: TrialSortKey; desc: boolean }>({ key: 'index', desc: false });
   const rows = trials.rows;
+
+  // The chosen split: per-trial membership with get_split_masks semantics over the table's global order.
+  const splitChoice = useTableSplit();
+  const pool = splitChoice.name === null ? null : splitChoice.pool === 'shared' ? 'shared' : subject;
+  const labels = useMemo(() => rows.map((r) => r.image_name), [rows]);
+  const oodTypes = splitChoice.name === 'ood' && splitChoice.oodTypes.length > 0 ? splitChoice.oodTypes : null;
+  const split = useSplitMembership(labels, pool, splitChoice.name, 0, oodTypes);
+  const membership = splitChoice.name !== null ? split.data?.membership : undefined;
+  const splitLabel = pool && splitChoice.name ? `${pool}/${splitChoice.name}${oodTypes ? ` (${oodTypes.join(', ')})` : ''}` : null;
+  const summary = useMemo((): SplitSummary | null => {
+    if (!split.data || !membership || !splitLabel) return null;
+    const nNeither = membership.reduce((n, m) => n + (m === null ? 1 : 0), 0);
+    return { label: splitLabel, nTrain: split.data.nTrain, nTest: split.data.nTest, nNeither };
+  }, [split.data, membership, splitLabel]);
+  const splitPart = splitChoice.name !== null ? splitChoice.part : null;
+  const effective = useMemo(
+    (): TrialFilter => ({ ...filter, split: splitPart && split.data && membership ? { part: splitPart, train: split.data.train, test: split.data.test } : null }),
+    [filter, splitPart, split.data, membership],
+  );
   const runs = useMemo(() => [...new Set(rows.map((r) => r.run))].sort((a, b) => a - b), [rows]);
   const datasets = useMemo(() => [...new Set(rows.map((r) => r.dataset).filter((d) => d !== ''))].sort(), [rows]);
   const captionText = useMemo(() => {
@@ -43,7 +70,7 @@ export function TrialTable({
       return t;
     };
   }, [captions]);
-  const visible = useMemo(() => filterTrials(rows, filter, sort, captionText), [rows, filter, sort, captionText]);
+  const visible = useMemo(() => filterTrials(rows, effective, sort, captionText), [rows, effective, sort, captionText]);
   const position = useMemo(() => {
     for (let i = 0; i < visible.length; i++) if (visible[i] === selected) return i;
     return -1;
@@ -82,8 +109,15 @@ export function TrialTable({
   const set = (patch: Partial<TrialFilter>) => setFilter((f) => ({ ...f, ...patch }));
   const toggleSort = (key: TrialSortKey) => setSort((s) => (s.key === key ? { key, desc: !s.desc } : { key, desc: false }));
 
+  const use = (kind: 'map' | 'export') => {
+    const list = Array.from(visible).sort((a, b) => a - b);
+    onUse?.(kind, list, describeTrialFilter(effective, splitLabel));
+  };
+  const waitingForSplit = splitPart !== null && !effective.split;
+
   return (
     <div className="trial-table" data-testid="trial-table">
+      <SplitChooser subject={subject} summary={summary} error={splitChoice.name !== null ? split.error : null} pending={split.isPending} />
       <div className="trial-filters" role="group" aria-label="Filter trials">
         <select aria-label="Session" value={filter.sessions?.[0] ?? ''} onChange={(e) => set({ sessions: e.target.value ? [e.target.value] : null })}>
           <option value="">all sessions</option>
@@ -117,8 +151,19 @@ export function TrialTable({
         <input type="search" aria-label="Search image names and captions" placeholder="image name or caption…" value={filter.text ?? ''} onChange={(e) => set({ text: e.target.value })} />
         <span className="trial-count" data-testid="trial-count">
           {visible.length.toLocaleString('en')} of {rows.length.toLocaleString('en')} trials
+          {waitingForSplit ? ' (split not applied yet)' : ''}
         </span>
       </div>
+      {onUse && (
+        <div className="trial-actions" role="group" aria-label="Use these trials">
+          <button className="small" onClick={() => use('map')} disabled={visible.length === 0 || waitingForSplit} title="The mean single-trial beta map of the rows shown, in the viewer's Stimuli → brain panel">
+            Mean map of these {visible.length.toLocaleString('en')} trials
+          </button>
+          <button className="small ghost" onClick={() => use('export')} disabled={visible.length === 0 || waitingForSplit} title="Export the masked betas of the rows shown">
+            Export these {visible.length.toLocaleString('en')} trials
+          </button>
+        </div>
+      )}
       <div className="trial-head" role="row">
         {COLUMNS.map((c) => (
           <button key={c.key} className={`trial-cell ${c.cls}`} onClick={() => toggleSort(c.key)} aria-label={`Sort by ${c.label}`} aria-pressed={sort.key === c.key}>
@@ -126,6 +171,9 @@ export function TrialTable({
             {sort.key === c.key ? (sort.desc ? ' ▼' : ' ▲') : ''}
           </button>
         ))}
+        <span className="trial-cell c-split" title={splitLabel ?? 'Choose a split above'}>
+          split
+        </span>
       </div>
       <div
         ref={scrollRef}
@@ -166,6 +214,7 @@ export function TrialTable({
                   </span>
                   <span className="trial-cell c-set">{r.unique_or_shared || '?'}</span>
                   <span className="trial-cell c-ds">{r.dataset || '?'}</span>
+                  <span className={`trial-cell c-split${membership?.[g] ? ` m-${membership[g]}` : ''}`}>{membership?.[g] ?? ''}</span>
                 </div>
               );
             })}

@@ -1,8 +1,12 @@
 import { useMemo } from 'react';
 import { globalTrialIndex, type SubjectTrials } from '../../science/stimuli.ts';
 import { useCaptions, useSubjectTrials } from '../../state/stimuli.ts';
+import { useExportSettings } from '../../state/export.ts';
+import { useSelection } from '../../state/selection.ts';
+import { useTableSets } from '../../state/trial-table.ts';
 import { useViewer } from '../../state/viewer.ts';
 import { ErrorNotice, Spinner } from '../common/ErrorNotice.tsx';
+import { StimulusTools } from '../viewer/StimulusTools.tsx';
 import { StimulusPanel } from './StimulusPanel.tsx';
 import { TrialTable } from './TrialTable.tsx';
 
@@ -17,6 +21,7 @@ export function TrialsTab({ subject }: { subject: string }) {
   const betasSession = useViewer((s) => s.betasSession);
   const trial = useViewer((s) => s.trial);
   const setViewer = useViewer((s) => s.set);
+  const setTab = useSelection((s) => s.setTab);
   if (trials.error) return <ErrorNotice error={trials.error} title="Could not build the trial table" />;
   if (!trials.data) return <Spinner label={`Reading trial tables… ${trials.loaded} of ${trials.total || '?'} sessions`} />;
   const t = trials.data;
@@ -32,7 +37,20 @@ export function TrialsTab({ subject }: { subject: string }) {
             {t.unmatched.toLocaleString('en')} trials name images that task-images_metadata.csv does not list (marked “?”).
           </p>
         )}
-        <TrialTable trials={t} captions={captions.data} selected={selected} onSelect={(g) => setViewer({ betasSession: t.rows[g].session, trial: t.rows[g].session_trial })} />
+        <TrialTable
+          subject={subject}
+          trials={t}
+          captions={captions.data}
+          selected={selected}
+          onSelect={(g) => setViewer({ betasSession: t.rows[g].session, trial: t.rows[g].session_trial })}
+          onUse={(kind, list, label) => {
+            if (kind === 'map') useTableSets.getState().add(subject, { kind: 'trials', indices: list, label }, true);
+            // The export reads the chosen sessions: those the trials lie in.
+            else useExportSettings.getState().set({ trials: list, trialsLabel: label, sessions: [...new Set(list.map((g) => t.rows[g].session))].sort(), open: true });
+            // Both live next to the brain.
+            setTab('viewer');
+          }}
+        />
       </div>
       <div className="trials-right">
         {row && (
@@ -42,6 +60,8 @@ export function TrialsTab({ subject }: { subject: string }) {
         )}
         {row && <Repeats trials={t} selected={selected} onSelect={(g) => setViewer({ betasSession: t.rows[g].session, trial: t.rows[g].session_trial })} />}
         <StimulusPanel imageName={row?.image_name ?? null} />
+        {/* The viewer's nearest-stimuli tool: same selection (the betas trial), a picked neighbour selects its first trial. */}
+        <StimulusTools subject={subject} />
       </div>
     </div>
   );

@@ -11,6 +11,7 @@ import { ViewerControls } from './ViewerControls.tsx';
 import { BetasPanel } from './BetasPanel.tsx';
 import { StimulusTools } from './StimulusTools.tsx';
 import { SetMapPanel } from './SetMapPanel.tsx';
+import { tableSetsOf, useTableSets } from '../../state/trial-table.ts';
 import { useTrialMap } from '../../state/betas.ts';
 import { useTrialTable } from '../../state/queries.ts';
 import { trialsForView } from '../../science/trials.ts';
@@ -35,6 +36,9 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
   useEffect(prewarmVolumeWorkers, []);
   const settings = useViewer();
   const panels = usePresentation((p) => p.panels);
+  const tableSets = useTableSets((s) => tableSetsOf(s, subject));
+  const tableSetRequest = useTableSets((s) => (s.request?.subject === subject ? s.request : null));
+  const clearTableSetRequest = useTableSets((s) => s.clearRequest);
   const setViewer = useViewer((s) => s.set);
   const [drawnOnce, setDrawnOnce] = useState(false);
   const data = useViewerData(subject, settings, drawnOnce);
@@ -232,6 +236,9 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
             subject={subject} index={data.index} reference={ref} gather={brainAxis.gather}
             voxelPosition={voxel ? brainAxis.position[voxel[0] + ref.header.dims[0] * (voxel[1] + ref.header.dims[1] * voxel[2])] : -1}
             onMap={setSetMap}
+            extraSets={tableSets}
+            request={tableSetRequest}
+            onRequestTaken={clearTableSetRequest}
           />
         )}
         {showsPanel(panels, 'nearest') && <StimulusTools subject={subject} />}

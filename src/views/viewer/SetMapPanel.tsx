@@ -120,7 +120,9 @@ async function computeSetMap(x: SetMapArgs, signal: AbortSignal) {
 export function SetMapPanel(props: Parameters<typeof SetMapBody>[0]) {
   // Closed until asked for: opening reads every session's trial table and the stimulus metadata.
   const [open, setOpen] = useState(false);
-  if (!open) return <CollapsedPanel title="Stimuli → brain" onOpen={() => setOpen(true)} testId="set-map-closed" />;
+  // A request to map one of the extra sets (the trial table's "Mean map of these trials") opens it.
+  if (props.request && !open) setOpen(true);
+  if (!open && !props.request) return <CollapsedPanel title="Stimuli → brain" onOpen={() => setOpen(true)} testId="set-map-closed" />;
   return <SetMapBody {...props} />;
 }
 
@@ -131,6 +133,8 @@ function SetMapBody({
   gather,
   voxelPosition,
   extraSets = NO_SETS,
+  request = null,
+  onRequestTaken,
   onMap,
 }: {
   subject: string;
@@ -142,6 +146,10 @@ function SetMapBody({
   voxelPosition: number;
   /** More sets to offer (a hand-picked selection from the trial table, a caption-search hit, …). */
   extraSets?: readonly TrialSetDef[];
+  /** Show the mean of `extraSets[index]` (set A, nothing as B, shown on the brain); `nonce` tells requests apart. */
+  request?: { index: number; nonce: number } | null;
+  /** Called once a request has been applied. */
+  onRequestTaken?(): void;
   onMap(map: LoadedVolume | null): void;
 }) {
   const endpoint = useEndpoint();
@@ -154,6 +162,16 @@ function SetMapBody({
   const [splitName, setSplitName] = useState('random_0');
   const [oodType, setOodType] = useState('');
   const [show, setShow] = useState(false);
+  const [taken, setTaken] = useState<number | null>(null);
+  if (request && request.nonce !== taken && extraSets[request.index]) {
+    setTaken(request.nonce);
+    setA(`extra:${request.index}`);
+    setB('');
+    setShow(true);
+  }
+  useEffect(() => {
+    if (request && request.nonce === taken) onRequestTaken?.();
+  }, [request, taken, onRequestTaken]);
   const usesSplit = a.startsWith('split:') || b.startsWith('split:');
   const split = useSplit(usesSplit ? pool : null, usesSplit ? splitName : null);
   const splitsBase = useSplitsBase();
