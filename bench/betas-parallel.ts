@@ -93,8 +93,8 @@ const t0 = performance.now();
 for (let i = 0; i < RUNS; i++) {
   console.log(`round ${i + 1}`);
   await measure('floor (DS)', 0, job('drain'), false);
-  await measure('single stream', 1, job('masked'), true);
-  for (const k of KS) await measure(`k=${k}`, k, job('parallel', { connections: k, partSize: PART }), true);
+  await measure('single stream', 1, job('masked', { sink: 'none' }), true);
+  for (const k of KS) await measure(`k=${k}`, k, job('parallel', { connections: k, partSize: PART, sink: 'none' }), true);
 }
 await browser.close();
 await page.close();

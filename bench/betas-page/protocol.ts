@@ -16,6 +16,9 @@ export interface Job {
    * not collected yet.
    */
   forceGc?: boolean;
+  /** masked/parallel: where the gathered volumes go: OPFS via the app's BetasWriter (default), or
+   *  nowhere (only summed, to check them), like the drain drops its output. */
+  sink?: 'opfs' | 'none';
   /** parallel: the byte source's ranged GETs in flight (k) and part size (default: the app's). */
   connections?: number;
   partSize?: number;

@@ -62,7 +62,7 @@ async function maskedOver(job: Job, open: () => Promise<ReadableStream<Uint8Arra
   const gather = brainIndices();
   const nBrain = gather.length;
   const id = `bench-${Math.random().toString(36).slice(2)}`;
-  const writer = await BetasWriter.create({ id, endpoint: 'bench', betasKey: job.name, betasEtag: '', maskKey: 'bench', maskEtag: '', dims: [...DIMS], trials: job.volumes, nBrain });
+  const writer = job.sink === 'none' ? null : await BetasWriter.create({ id, endpoint: 'bench', betasKey: job.name, betasEtag: '', maskKey: 'bench', maskEtag: '', dims: [...DIMS], trials: job.volumes, nBrain });
   let inflated = 0;
   let seen = 0;
   let sum = 0;
@@ -75,7 +75,7 @@ async function maskedOver(job: Job, open: () => Promise<ReadableStream<Uint8Arra
       expectedDims: DIMS,
       onVolume(t, values) {
         if (values.length !== nBrain) throw new Error(`onVolume(${t}) got ${values.length} values, expected ${nBrain}`);
-        writer.writeTrial(t, values);
+        writer?.writeTrial(t, values);
         for (let i = 0; i < values.length; i++) sum += values[i];
         seen++;
         if (job.forceGc && t % 2 === 1) forceGc();
@@ -88,7 +88,7 @@ async function maskedOver(job: Job, open: () => Promise<ReadableStream<Uint8Arra
     if (seen !== job.volumes) throw new Error(`onVolume was called ${seen} times, expected ${job.volumes}`);
     return { ok: true, ms, inflatedBytes: inflated, outputSum: sum, outputBytes: job.volumes * nBrain * 4 };
   } finally {
-    await writer.abort(); // deletes the rows: the next run starts from an empty OPFS
+    await writer?.abort(); // deletes the rows: the next run starts from an empty OPFS
   }
 }
 

@@ -129,3 +129,30 @@ test('an embedding file that does not cover the subject\'s images is named, with
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an embeddings file that is not HDF5 is named, nothing of it is cached, and a retry reads it again', async ({ page }) => {
+  const { admin, stats } = await import('./bucket-admin.ts');
+  const KEY = 'stimuli/task-images_desc-CLIP_embeddings.h5';
+  // The HDF5 signature's first byte flipped, on the first download.
+  await admin('faults', { match: 'desc-CLIP_embeddings', corruptByteAt: 0, times: 2 }); // the HEAD, then the GET
+  await admin('stats/reset');
+  try {
+    await page.goto(VIEW);
+    await page.getByRole('button', { name: '▸ Nearest stimuli' }).click();
+    const panel = page.getByTestId('nearest-stimuli');
+    await expect(panel.getByRole('alert')).toContainText(`${KEY} is not a readable HDF5 file`, { timeout: 30_000 });
+    const before = (await stats()).byKey[KEY]?.bytesSent ?? 0;
+    expect(before).toBe(statSize(emb('CLIP')));
+    // Nothing of the bad bytes was kept: the next load downloads the file again, and it works.
+    await page.reload();
+    await page.getByRole('button', { name: '▸ Nearest stimuli' }).click();
+    await expect(panel.getByTestId('nn-list').locator('li')).toHaveCount(10, { timeout: 30_000 });
+    expect((await stats()).byKey[KEY].bytesSent).toBe(2 * statSize(emb('CLIP')));
+  } finally {
+    await admin('faults', null);
+  }
+});
+
+function statSize(path: string): number {
+  return readFileSync(path).byteLength;
+}
