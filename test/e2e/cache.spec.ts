@@ -148,9 +148,9 @@ test('a reload in the middle of a download resumes by Range on the next visit in
   await page.reload();
   await drawn(page);
   const s = await stats();
-  const resumed = s.ranges.filter((r) => /^bytes=[1-9]\d*-$/.test(r));
+  const resumed = s.byKey[T1].ranges.filter((r) => /^bytes=[1-9]\d*-\d*$/.test(r));
   expect(resumed.length).toBe(1);
-  const from = Number(/^bytes=(\d+)-$/.exec(resumed[0])![1]);
+  const from = Number(/^bytes=(\d+)-/.exec(resumed[0])![1]);
   expect(from).toBeGreaterThanOrEqual(kept);
   // Bytes of the object sent in all, over both visits: one copy plus what was in flight at the reload.
   const total = s.byKey[T1].bytesSent;
