@@ -78,7 +78,9 @@ async function openIndex(bytes: Uint8Array, key: string): Promise<EmbeddingIndex
     return buildEmbeddingIndex(raw, fileName(key));
   } catch (e) {
     if (e instanceof EmbeddingFileError) throw new DataError('corrupt', key, e.message.replace(e.fileName, key));
-    throw e;
+    if (e instanceof DataError) throw e;
+    // h5wasm may open a damaged file and fail only when a dataset is read, with its own wording.
+    throw new DataError('corrupt', key, `${key} is not a readable HDF5 file (${e instanceof Error ? e.message : String(e)}).`, { hint: 'Retry; if it persists, the file on the server is damaged.' });
   } finally {
     file?.close();
     try {
