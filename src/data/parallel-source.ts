@@ -197,10 +197,17 @@ export function parallelObjectStream(client: S3Client, key: string, o: ParallelS
       const res = await client.getRange(key, from, p.end - 1, { signal: linked, ifMatch: o.etag });
       const total = /\/(\d+)$/.exec(res.headers.get('Content-Range') ?? '')?.[1];
       const etag = res.headers.get('ETag');
-      if ((total !== undefined && Number(total) !== o.size) || (etag && etag !== o.etag)) {
+      if (etag && etag !== o.etag) {
         await res.body?.cancel();
-        throw new DataError('changed', key, `${key} changed on the server while it was being read: ${range(p)} came from a different version (${etag && etag !== o.etag ? `ETag ${etag}, expected ${o.etag}` : `size ${total}, expected ${o.size}`}).`, {
+        throw new DataError('changed', key, `${key} changed on the server while it was being read: ${range(p)} came from a different version (ETag ${etag}, expected ${o.etag}).`, {
           hint: 'Retry to read the new version from the start.',
+        });
+      }
+      if (total !== undefined && Number(total) !== o.size) {
+        // Same version, another size: the object on the server is not what the listing describes.
+        await res.body?.cancel();
+        throw new DataError('corrupt', key, `${key} is ${Number(total) < o.size ? 'truncated' : 'longer than listed'} on the server: it holds ${formatBytes(Number(total))}, the listing says ${formatBytes(o.size)}.`, {
+          hint: 'Nothing of it was kept. If the listing is stale, reload; otherwise the file on the server is damaged.',
         });
       }
       const reader = res.body!.getReader();

@@ -176,6 +176,13 @@ describe('parallelObjectStream', () => {
     expect((err as DataError).message).toContain(KEY);
   });
 
+  it('names an object the server holds shorter than the listing says (its Content-Range total), before decoding a byte', async () => {
+    const err = await fault({ truncateTo: 400_000 }, () => drain(open({ concurrency: 4 }).stream));
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as DataError).kind).toBe('corrupt');
+    expect((err as DataError).message).toBe(`${KEY} is truncated on the server: it holds 400 kB, the listing says 1.00 MB.`);
+  });
+
   it('stops every request at once when cancelled', async () => {
     const ac = new AbortController();
     const { stream } = open({ concurrency: 4, signal: ac.signal });
