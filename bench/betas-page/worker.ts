@@ -4,7 +4,7 @@
  *   drain        — fetch + DecompressionStream, output discarded (the floor);
  *   masked       — fetch → maybeGunzip → maskedPass gathering the brain and
  *                  writing it to OPFS with the app's BetasWriter (issue 4's pass);
- *   masked-1thread — the same with the inflater on the pass's own thread;
+ *   masked-2threads — the same with the inflater in a worker of its own;
  *   parallel     — the same pass reading from the app's parallel ranged byte
  *                  source (k GETs in flight; issue 8);
  *   nifti-reader — nifti-reader-js: whole file, decompress(), readImage().
@@ -92,11 +92,11 @@ async function maskedOver(job: Job, open: () => Promise<ReadableStream<Uint8Arra
   }
 }
 
-/** As the app: the inflater on a thread of its own. */
 const newInflater = () => new Worker(new URL('../../workers/inflate.worker.ts', import.meta.url), { type: 'module' });
-const masked = (job: Job) => maskedOver(job, () => open(job.url));
-/** The inflater and the gather on one thread, taking turns (for comparison). */
-const maskedOneThread = (job: Job) => maskedOver(job, () => open(job.url), true);
+/** As the app: the inflater and the gather on one thread, taking turns. */
+const masked = (job: Job) => maskedOver(job, () => open(job.url), true);
+/** For comparison: the inflater on a thread of its own (formats/inflate-offthread.ts). */
+const maskedTwoThreads = (job: Job) => maskedOver(job, () => open(job.url));
 
 async function parallel(job: Job): Promise<JobOk> {
   const cut = job.url.lastIndexOf('/');
@@ -108,7 +108,7 @@ async function parallel(job: Job): Promise<JobOk> {
     const src = parallelObjectStream(client, key, { etag: head.etag, size: head.size, concurrency: job.connections, partSize: job.partSize });
     stats = src.stats;
     return src.stream;
-  });
+  }, true);
   const s = stats!;
   return { ...r, source: { parts: s.parts, partSize: s.partSize, peakInFlight: s.peakInFlight, peakBufferedBytes: s.peakBufferedBytes, retries: s.retries } };
 }
@@ -152,7 +152,7 @@ async function exportZip(job: Job): Promise<JobOk> {
 
 scope.onmessage = (e) => {
   const job = e.data;
-  const run = job.kind === 'drain' ? drain : job.kind === 'masked' ? masked : job.kind === 'masked-1thread' ? maskedOneThread : job.kind === 'parallel' ? parallel : job.kind === 'nifti-reader' ? niftiReader : job.kind === 'export' ? exportZip : null;
+  const run = job.kind === 'drain' ? drain : job.kind === 'masked' ? masked : job.kind === 'masked-2threads' ? maskedTwoThreads : job.kind === 'parallel' ? parallel : job.kind === 'nifti-reader' ? niftiReader : job.kind === 'export' ? exportZip : null;
   if (!run) {
     scope.postMessage({ ok: false, error: `job ${job.kind} does not run in the worker` });
     return;

@@ -5,7 +5,6 @@
  */
 import { DEFAULT_CONCURRENCY, parallelObjectStream } from '../data/parallel-source.ts';
 import { LinkRateWindow } from '../data/link-rates.ts';
-import { newInflater } from './inflater.ts';
 import { createClient } from '../data/sources.ts';
 import { DataError } from '../data/errors.ts';
 import { concatStreams } from '../data/streams.ts';
@@ -84,7 +83,7 @@ export const betasHandlers: Handlers<BetasApi> = {
           if (stored < args.expectedSize) Object.assign(p, rates.push({ t: performance.now(), downloaded: s.downloadedBytes, consumed: s.deliveredBytes, networkBusyMs: s.networkBusyMs, starvedMs: s.starvedMs }));
         };
         const bytes = stored === 0 ? source.stream : stored === args.expectedSize ? copy!.storedStream(stored) : concatStreams(copy!.storedStream(stored), source.stream);
-        await maskedPass(await maybeGunzip(bytes, { decoder, inflater: newInflater }), name, {
+        await maskedPass(await maybeGunzip(bytes, { decoder }), name, {
           gather,
           expectedVolumes: args.trials,
           expectedDims: args.dims,

@@ -7,7 +7,6 @@
  */
 import { S3Client } from '../data/s3/client.ts';
 import { parallelObjectStream } from '../data/parallel-source.ts';
-import { newInflater } from './inflater.ts';
 import { DataError } from '../data/errors.ts';
 import { cacheFile } from '../cache/betas-store.ts';
 import { maybeGunzip } from '../formats/nifti-stream.ts';
@@ -144,9 +143,9 @@ async function writeBetasRows(
   let next = 0;
   const pass = async (decoder: 'native' | 'fflate') => {
     next = 0;
-    // The same byte source and inflater as the betas pass: parallel ranged GETs, inflated on its own thread.
+    // The same byte source as the betas pass: parallel ranged GETs.
     const body = parallelObjectStream(client(endpoint), e.betasKey, { etag: e.betasEtag, size: e.betasSize, signal, onDownloaded: onFetched }).stream;
-    await maskedPass(await maybeGunzip(body, { decoder, inflater: newInflater }), name, {
+    await maskedPass(await maybeGunzip(body, { decoder }), name, {
       gather: e.gather,
       expectedVolumes: e.nTrialsInFile,
       signal,
