@@ -19,6 +19,7 @@ import type { S3Client } from '../data/s3/client.ts';
 import { parallelObjectStream } from '../data/parallel-source.ts';
 import { DataError } from '../data/errors.ts';
 import { holdLock } from './locks.ts';
+import { cacheDir, type FileWithSync, type SyncHandle } from './opfs-files.ts';
 
 export const PARTIAL_DIR = 'partial';
 export const PARTIAL_LOCK_PREFIX = 'partial:';
@@ -32,21 +33,7 @@ export interface PartialRecord {
   updatedAt: string;
 }
 
-type SyncHandle = {
-  write(buffer: ArrayBufferView, opts: { at: number }): number;
-  read(buffer: ArrayBufferView, opts: { at: number }): number;
-  truncate(size: number): void;
-  getSize(): number;
-  flush(): void;
-  close(): void;
-};
-type FileWithSync = FileSystemFileHandle & { createSyncAccessHandle(): Promise<SyncHandle> };
-
-async function partialDir(): Promise<FileSystemDirectoryHandle> {
-  let d = await navigator.storage.getDirectory();
-  for (const n of ['laion-fmri-explorer', 'v1', PARTIAL_DIR]) d = await d.getDirectoryHandle(n, { create: true });
-  return d;
-}
+const partialDir = () => cacheDir(PARTIAL_DIR);
 
 export async function partialId(endpoint: string, key: string, etag: string, size: number): Promise<string> {
   const d = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify([endpoint, key, etag, size])));
