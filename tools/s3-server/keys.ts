@@ -8,6 +8,7 @@
 import { type Dirent, type Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
+import { compareKeys } from '../../src/data/s3/listing-core.ts';
 
 /** True for a path segment that may be served: not hidden, not a temp file. */
 export function isVisibleSegment(segment: string): boolean {
@@ -41,22 +42,7 @@ export async function statKey(root: string, key: string): Promise<{ path: string
   }
 }
 
-/** Compares two strings in UTF-8 byte order (= Unicode code point order), the order S3 lists keys in. */
-export function compareKeys(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // UTF-16 order differs from code point order only where a surrogate
-    // (U+D800..DFFF, i.e. a code point >= U+10000) meets U+E000..FFFF.
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys && Math.max(x, y) >= 0xe000) return xs ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}
+export { compareKeys };
 
 /**
  * Every visible file key under `root` that starts with `prefix`, sorted in

@@ -8,7 +8,8 @@ import { streamBody, bufferChunks } from './body.ts';
 import type { EtagCache } from './etag.ts';
 import type { Exchange } from './exchange.ts';
 import { applyRequestFaults, type FaultState } from './faults.ts';
-import { compareKeys, listKeys, statKey } from './keys.ts';
+import { listKeys, statKey } from './keys.ts';
+import { markerFromText, markerText, paginate, type Marker } from '../../src/data/s3/listing-core.ts';
 import { el, S3_NS, s3UrlEncode, XML_DECL } from './xml.ts';
 
 export interface ListingDeps {
@@ -16,76 +17,18 @@ export interface ListingDeps {
   faults: FaultState;
 }
 
-/** Where a page starts: after `value`; a rolled-up prefix also skips every key under it. */
-interface Marker {
-  value: string;
-  isPrefix: boolean;
-}
-
-interface Page {
-  contents: string[];
-  prefixes: string[];
-  truncated: boolean;
-  /** The last entry returned (a key or a common prefix), when the page is truncated. */
-  last: Marker | null;
-}
-
 const MAX_KEYS = 1000;
 
-/** Builds one page from the sorted keys under `prefix`. */
-export function paginate(keys: readonly string[], prefix: string, delimiter: string, maxKeys: number, after: Marker | null): Page {
-  let i = 0;
-  if (after) {
-    let lo = 0;
-    let hi = keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareKeys(keys[mid], after.value) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    i = lo;
-    if (after.isPrefix) while (i < keys.length && keys[i].startsWith(after.value)) i++;
-  }
-  const page: Page = { contents: [], prefixes: [], truncated: false, last: null };
-  if (maxKeys === 0) return page; // S3: an empty, untruncated page
-  let count = 0;
-  let lastPrefix: string | null = null;
-  for (; i < keys.length; i++) {
-    const key = keys[i];
-    let rolled: string | null = null;
-    if (delimiter !== '') {
-      const at = key.indexOf(delimiter, prefix.length);
-      if (at >= 0) rolled = key.slice(0, at + delimiter.length);
-    }
-    if (rolled !== null && rolled === lastPrefix) continue; // same common prefix, already counted
-    if (count === maxKeys) {
-      page.truncated = true;
-      break;
-    }
-    count++;
-    if (rolled !== null) {
-      page.prefixes.push(rolled);
-      lastPrefix = rolled;
-      page.last = { value: rolled, isPrefix: true };
-    } else {
-      page.contents.push(key);
-      page.last = { value: key, isPrefix: false };
-    }
-  }
-  if (!page.truncated) page.last = null;
-  return page;
-}
-
 export function encodeToken(m: Marker): string {
-  return Buffer.from(`${m.isPrefix ? 'P' : 'K'}${m.value}`, 'utf8').toString('base64');
+  return Buffer.from(markerText(m), 'utf8').toString('base64');
 }
 
 export function decodeToken(raw: string): Marker | null {
   const token = raw.replace(/ /g, '+'); // a client that sent the token's '+' unencoded
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(token)) return null;
   const text = Buffer.from(token, 'base64').toString('utf8');
-  if (text.length < 2 || (text[0] !== 'K' && text[0] !== 'P') || Buffer.from(text, 'utf8').toString('base64') !== token) return null;
-  return { value: text.slice(1), isPrefix: text[0] === 'P' };
+  if (Buffer.from(text, 'utf8').toString('base64') !== token) return null;
+  return markerFromText(text);
 }
 
 interface CommonParams {

@@ -23,22 +23,7 @@ export function el(name: string, text: string | number | boolean): string {
   return `<${name}>${xmlEscape(String(text))}</${name}>`;
 }
 
-/**
- * The URL encoding S3 applies to Key, Prefix, Delimiter and StartAfter when a
- * listing asks for `encoding-type=url`: UTF-8 bytes percent-encoded (upper
- * hex), except A-Z a-z 0-9 `-` `_` `.` `~` and `/`; a space becomes `+`
- * (form style, as observed on AWS: `a b.txt` -> `a+b.txt`, `a+b.txt` -> `a%2Bb.txt`).
- */
-export function s3UrlEncode(text: string): string {
-  let out = '';
-  for (const byte of Buffer.from(text, 'utf8')) {
-    const c = String.fromCharCode(byte);
-    if (/[A-Za-z0-9\-_.~/]/.test(c)) out += c;
-    else if (byte === 0x20) out += '+';
-    else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
+export { s3UrlEncode } from '../../src/data/s3/listing-core.ts';
 
 /** An S3 error document: `<Error><Code>…</Code><Message>…</Message>…extra…<RequestId>…</RequestId><HostId>…</HostId></Error>`. */
 export function errorXml(code: string, message: string, extra: Record<string, string>, requestId: string, hostId: string): string {

@@ -13,6 +13,7 @@
  *
  * Pure (no DOM): runs on the UI thread, in workers, and in Node tests.
  */
+import { compareKeys, markerFromText, markerText, paginate, s3UrlEncode, type Marker } from '../s3/listing-core.ts';
 
 export type LocalFiles = ReadonlyMap<string, File>;
 
@@ -31,33 +32,6 @@ function xmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
-function s3UrlEncode(text: string): string {
-  let out = '';
-  for (const byte of new TextEncoder().encode(text)) {
-    const c = String.fromCharCode(byte);
-    if (/[A-Za-z0-9\-_.~/]/.test(c)) out += c;
-    else if (byte === 0x20) out += '+';
-    else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
-/** UTF-8 binary order (S3's) = code point order; UTF-16 differs only where a surrogate meets U+E000–U+FFFF. */
-function compareKeys(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
-/** Moves surrogates (code points above U+FFFF) after U+E000–U+FFFF, keeping every other order. */
-function codePointRank(c: number): number {
-  return c >= 0xd800 && c <= 0xdfff ? c + 0x2000 : c >= 0xe000 ? c - 0x800 : c;
-}
-
 function b64(s: string): string {
   return btoa(String.fromCharCode(...new TextEncoder().encode(s)));
 }
@@ -72,46 +46,6 @@ function unb64(s: string): string | null {
 function s3Error(status: number, code: string, message: string, key = ''): Response {
   const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message>${key ? `<Key>${xmlEscape(key)}</Key>` : ''}</Error>`;
   return new Response(body, { status, headers: { 'Content-Type': 'application/xml' } });
-}
-
-interface Page {
-  contents: string[];
-  prefixes: string[];
-  truncated: boolean;
-  last: string | null;
-}
-
-/** One ListObjectsV2 page over sorted keys: CommonPrefixes count toward max-keys, as on S3. */
-function paginate(keys: readonly string[], prefix: string, delimiter: string, maxKeys: number, after: string | null): Page {
-  const page: Page = { contents: [], prefixes: [], truncated: false, last: null };
-  if (maxKeys === 0) return page;
-  let lastPrefix: string | null = null;
-  let count = 0;
-  for (const key of keys) {
-    if (!key.startsWith(prefix)) continue;
-    if (after !== null && (compareKeys(key, after) <= 0 || (after.endsWith(delimiter) && delimiter !== '' && key.startsWith(after)))) continue;
-    let rolled: string | null = null;
-    if (delimiter !== '') {
-      const at = key.indexOf(delimiter, prefix.length);
-      if (at >= 0) rolled = key.slice(0, at + delimiter.length);
-    }
-    if (rolled !== null && rolled === lastPrefix) continue;
-    if (count === maxKeys) {
-      page.truncated = true;
-      break;
-    }
-    count++;
-    if (rolled !== null) {
-      page.prefixes.push(rolled);
-      lastPrefix = rolled;
-      page.last = rolled;
-    } else {
-      page.contents.push(key);
-      page.last = key;
-    }
-  }
-  if (!page.truncated) page.last = null;
-  return page;
 }
 
 export class LocalBucket {
@@ -157,12 +91,14 @@ export class LocalBucket {
     const maxKeys = Math.min(1000, mk === null ? 1000 : Number(mk));
     const encode = q.get('encoding-type') === 'url';
     const token = q.get('continuation-token');
-    let after = q.get('start-after');
+    const startAfter = q.get('start-after');
+    let after: Marker | null = startAfter ? { value: startAfter, isPrefix: false } : null;
     if (token !== null) {
-      after = unb64(token);
+      const text = unb64(token);
+      after = text === null ? null : markerFromText(text);
       if (after === null) return s3Error(400, 'InvalidArgument', 'The continuation token provided is incorrect');
     }
-    const page = paginate(this.keys, prefix, delimiter, maxKeys, after);
+    const page = paginate(prefix ? this.keys.filter((k) => k.startsWith(prefix)) : this.keys, prefix, delimiter, maxKeys, after);
     const enc = (s: string) => xmlEscape(encode ? s3UrlEncode(s) : s);
     const contents = page.contents
       .map((k) => {
@@ -179,7 +115,7 @@ export class LocalBucket {
       (encode ? '<EncodingType>url</EncodingType>' : '') +
       `<IsTruncated>${page.truncated}</IsTruncated>` +
       (token !== null ? `<ContinuationToken>${xmlEscape(token)}</ContinuationToken>` : '') +
-      (page.truncated && page.last !== null ? `<NextContinuationToken>${b64(page.last)}</NextContinuationToken>` : '') +
+      (page.truncated && page.last !== null ? `<NextContinuationToken>${b64(markerText(page.last))}</NextContinuationToken>` : '') +
       contents +
       prefixes +
       `</ListBucketResult>`;
