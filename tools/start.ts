@@ -34,6 +34,8 @@ if (!root) {
 }
 
 const bucket = await startBucketServer({ buckets: { 'laion-fmri': root, ...(splitsDir ? { 'laion-fmri-splits': splitsDir } : {}) }, port: Number(values['bucket-port']), admin: true });
+// The app's demo endpoint is this bucket, whatever port it got (Vite reads VITE_* from the environment).
+process.env.VITE_DEMO_ENDPOINT ??= `${bucket.url}/laion-fmri`;
 const vite = await createServer({ configFile: resolve(REPO, 'vite.config.ts'), server: { port: Number(values.port) } });
 await vite.listen();
 const appUrl = vite.resolvedUrls?.local[0] ?? `http://127.0.0.1:${values.port}/`;

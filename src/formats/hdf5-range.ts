@@ -105,6 +105,24 @@ interface Message {
   body: Uint8Array;
 }
 
+/**
+ * Waits for a promise shared by several callers, giving up when this
+ * caller's signal aborts. The shared work itself is never bound to one
+ * caller's signal: one cancelled reader must not fail the others.
+ */
+function waitFor<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
+}
+
 /** Inflates a zlib stream (HDF5's deflate filter) with the platform's DecompressionStream. */
 async function inflate(data: Uint8Array): Promise<Uint8Array> {
   const ds = new DecompressionStream('deflate');
@@ -153,7 +171,7 @@ export class Hdf5File {
       if (!missing && missingFrom >= 0) {
         const from = missingFrom;
         const count = p - from;
-        const all = this.src.read(from * PAGE, count * PAGE, signal);
+        const all = this.src.read(from * PAGE, count * PAGE); // shared by every reader of these pages
         for (let k = 0; k < count; k++) {
           const page = all.then((b) => b.subarray(k * PAGE, (k + 1) * PAGE));
           page.catch(() => this.pages.delete(from + k));
@@ -162,7 +180,7 @@ export class Hdf5File {
         missingFrom = -1;
       }
     }
-    for (let p = first; p <= last; p++) parts.push(await this.pages.get(p)!);
+    for (let p = first; p <= last; p++) parts.push(await waitFor(this.pages.get(p)!, signal));
     const joined = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));
     let at = 0;
     for (const part of parts) {
@@ -175,11 +193,11 @@ export class Hdf5File {
   }
 
   private open(signal?: AbortSignal): Promise<void> {
-    this.opened ??= this.readSuperblock(signal).catch((e) => {
+    this.opened ??= this.readSuperblock().catch((e) => {
       this.opened = null;
       throw e;
     });
-    return this.opened;
+    return waitFor(this.opened, signal);
   }
 
   private async readSuperblock(signal?: AbortSignal): Promise<void> {
@@ -349,11 +367,11 @@ export class Hdf5File {
   dataset(name: string, signal?: AbortSignal): Promise<DatasetInfo> {
     let p = this.datasets.get(name);
     if (!p) {
-      p = this.readDataset(name, signal);
+      p = this.readDataset(name);
       p.catch(() => this.datasets.delete(name));
       this.datasets.set(name, p);
     }
-    return p;
+    return waitFor(p, signal);
   }
 
   private async readDataset(name: string, signal?: AbortSignal): Promise<DatasetInfo> {
@@ -465,11 +483,11 @@ export class Hdf5File {
   private btreeNode(addr: number, size: number, signal?: AbortSignal): Promise<Uint8Array> {
     let p = this.btreeNodes.get(addr);
     if (!p) {
-      p = this.src.read(addr, size, signal);
+      p = this.src.read(addr, size);
       p.catch(() => this.btreeNodes.delete(addr));
       this.btreeNodes.set(addr, p);
     }
-    return p;
+    return waitFor(p, signal);
   }
 
   /** Chunks (offset, address, stored size, filter mask) whose axis-0 range contains `index`. */
@@ -573,7 +591,7 @@ export class Hdf5File {
     if (!p) {
       const first = block * per;
       const count = Math.min(per, info.shape[0] - first);
-      if (info.layout.kind === 'contiguous') p = this.src.read(info.layout.address + first * refSize, count * refSize, signal);
+      if (info.layout.kind === 'contiguous') p = this.src.read(info.layout.address + first * refSize, count * refSize);
       else if (info.layout.kind === 'compact') p = Promise.resolve(info.layout.data.subarray(first * refSize, (first + count) * refSize));
       else {
         // Chunked heap references: gather the chunks that cover this block.
@@ -582,10 +600,10 @@ export class Hdf5File {
           const out = new Uint8Array(count * refSize);
           const c0 = (chunked.layout as { chunk: number[] }).chunk[0];
           for (let at = first; at < first + count; ) {
-            const chunks = await this.chunksAt(chunked, at, signal);
+            const chunks = await this.chunksAt(chunked, at);
             if (chunks.length !== 1) this.fail(`'${chunked.name}': no chunk holds element ${at}.`);
             const ch = chunks[0];
-            const data = await this.decodeChunk(chunked, await this.src.read(ch.addr, ch.size, signal), ch.mask);
+            const data = await this.decodeChunk(chunked, await this.src.read(ch.addr, ch.size), ch.mask);
             const from = at - ch.offset[0];
             const upto = Math.min(first + count, ch.offset[0] + c0);
             out.set(data.subarray(from * refSize, (from + upto - at) * refSize), (at - first) * refSize);
@@ -597,7 +615,7 @@ export class Hdf5File {
       p.catch(() => this.refBlocks.delete(key));
       this.refBlocks.set(key, p);
     }
-    const c = new Cursor(await p, (index - block * per) * refSize);
+    const c = new Cursor(await waitFor(p, signal), (index - block * per) * refSize);
     return { length: c.u32(), collection: c.uN(this.offsetSize), objectIndex: c.u32() };
   }
 

@@ -43,6 +43,26 @@ describe('vlen uint8 (the stimuli archive)', () => {
     { name: 'images', type: 'vlen-u1', values },
   ]);
 
+  it('a reader that is cancelled does not fail another reading the same file at the same time', async () => {
+    // Slow reads, honouring the signal they are given (as fetch does).
+    const inner = memSource(file);
+    const slow: RangeSource = {
+      name: 'slow.h5',
+      read: (offset, length, signal) =>
+        new Promise((resolve, reject) => {
+          const t = setTimeout(() => resolve(inner.read(offset, length)), 20);
+          signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
+        }),
+    };
+    const h5 = new Hdf5File(slow);
+    const first = new AbortController();
+    const a = h5.readVlenBytes('images', 3, first.signal);
+    const b = h5.readVlenBytes('images', 3); // starts while a's metadata reads are in flight
+    first.abort(new DOMException('Cancelled', 'AbortError'));
+    await expect(a).rejects.toThrow('Cancelled');
+    expect(await b).toEqual(values[3]);
+  });
+
   it('reads any element exactly, fetching little more than the element', async () => {
     const src = memSource(file);
     const h5 = new Hdf5File(src);
