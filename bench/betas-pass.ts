@@ -20,7 +20,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser } from '@playwright/test';
 import { startBucketServer } from '../tools/s3-server/server.ts';
-import { VOXELS } from './betas-page/brain.ts';
+import { sumsAgree, VOXELS } from './betas-page/brain.ts';
 import { DATA_DIR, OUT, ensureData, fileName, MB, median, REPO, runJob, servePage, type DataMeta, type Outcome } from './betas-page/harness.ts';
 import type { Job, JobKind } from './betas-page/protocol.ts';
 
@@ -33,6 +33,8 @@ const { values: args } = parseArgs({
     'peer-timeout': { type: 'string', default: '240' },
     /** Only issue 6's whole-brain export (zip into OPFS straight from the file): time, output size, peak PSS. */
     export: { type: 'boolean', default: false },
+    /** Only where the pass's time goes: the DS drain, the app's gunzip drained, the pass's cursor drained, the pass. */
+    breakdown: { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(args.runs);
@@ -90,6 +92,31 @@ if (args.export) {
   process.exit(0);
 }
 
+if (args.breakdown) {
+  const kinds = ['drain', 'pump-drain', 'cursor-drain', 'masked'] as const;
+  console.log(`\nbreakdown: ${kinds.join(' / ')}, interleaved, ${RUNS} runs, no sampling; MB/s inflated and × drain`);
+  for (const t of TRIALS) {
+    const meta = await ensureData(t);
+    const rates = new Map<string, number[]>(kinds.map((k) => [k, []]));
+    for (let i = 0; i < RUNS; i++) {
+      for (const kind of kinds) {
+        const r = (await runJob(browser, pageUrl, { ...jobFor(kind, t), sink: 'none' }, { sample: false, timeoutMs: 120_000 })).result;
+        if (!r.ok) throw new Error(`${kind}: ${r.error}`);
+        if (r.inflatedBytes !== meta.rawBytes && kind !== 'masked') throw new Error(`${kind} saw ${r.inflatedBytes} bytes, the file has ${meta.rawBytes}`);
+        if (kind === "masked" && !sumsAgree(r.outputSum, meta.sum)) throw new Error(`masked: checksum ${r.outputSum} ≠ ${meta.sum}`);
+        rates.get(kind)!.push(rate(meta, r.ms));
+        if (r.note) console.log(`  ${kind}: ${r.note}`);
+      }
+    }
+    const base = median(rates.get('drain')!);
+    console.log(`  T=${t}  ` + kinds.map((k) => `${k} ${median(rates.get(k)!).toFixed(0)} MB/s (${(median(rates.get(k)!) / base).toFixed(2)})`).join('  '));
+  }
+  await browser.close();
+  await bucket.close();
+  await server.close();
+  process.exit(0);
+}
+
 interface Cell {
   rates: number[];
   failed?: string;
@@ -120,7 +147,7 @@ function record(kind: JobKind, t: number, o: Outcome): void {
     if (r.inflatedBytes !== meta.rawBytes) c.failed ??= `saw ${r.inflatedBytes} inflated bytes, the file has ${meta.rawBytes}`;
   }
   if (kind === 'masked' || kind === 'masked-2threads') {
-    if (r.outputSum !== meta.sum) c.failed ??= `output checksum ${r.outputSum} ≠ generator's ${meta.sum}: wrong values gathered`;
+    if (!sumsAgree(r.outputSum, meta.sum)) c.failed ??= `output checksum ${r.outputSum} ≠ generator's ${meta.sum}: wrong values gathered`;
     if (r.outputBytes) outputBytes.set(t, r.outputBytes);
   }
   if (o.memAboveIdle !== undefined) c.mem.push(o.memAboveIdle);

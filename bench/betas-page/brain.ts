@@ -9,6 +9,8 @@
  * such a file compresses ≈11:1, like the real betas files.
  */
 
+import { voxelsInCOrder } from '../../src/science/voxel-order.ts';
+
 export const DIMS: [number, number, number] = [143, 143, 143];
 export const VOXELS = DIMS[0] * DIMS[1] * DIMS[2];
 /** Ellipsoid centre and semi-axes, in voxels (≈271k voxels, 9.3% of the grid). */
@@ -31,6 +33,25 @@ export function brainIndices(): Uint32Array {
   }
   return Uint32Array.from(out);
 }
+
+/**
+ * The same voxels in the order the app gathers a session's brain (laion_fmri's
+ * C order, `voxelsInCOrder`): the file visits them in another order, so the
+ * pass writes its output scattered, as it does in the app.
+ */
+export function brainIndicesAppOrder(): Uint32Array {
+  const mask = new Uint8Array(VOXELS);
+  for (const v of brainIndices()) mask[v] = 1;
+  return voxelsInCOrder(mask, DIMS);
+}
+
+/**
+ * The bench's check of a gathered output against the generator's sum: the
+ * generator adds in file order, the pass's output comes in the app's order, so
+ * the float64 sums differ by rounding only (~1e-8 here), while one wrong voxel
+ * moves the sum by ~0.1–3.
+ */
+export const sumsAgree = (got: number | undefined, want: number) => got !== undefined && Math.abs(got - want) <= 1e-4;
 
 /**
  * Fills `values` (one entry per in-brain voxel) with the betas of trial `t`:

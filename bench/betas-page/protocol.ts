@@ -1,6 +1,6 @@
 /** Messages between bench/betas-pass.ts, the page (main.ts) and its worker (worker.ts). */
 
-export type JobKind = 'drain' | 'masked' | 'masked-2threads' | 'parallel' | 'nifti-reader' | 'niivue' | 'export';
+export type JobKind = 'drain' | 'masked' | 'masked-2threads' | 'parallel' | 'nifti-reader' | 'niivue' | 'export' | 'pump-drain' | 'cursor-drain';
 
 export interface Job {
   kind: JobKind;

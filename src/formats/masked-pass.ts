@@ -85,6 +85,45 @@ function valueReader(h: NiftiHeader): (v: DataView, o: number) => number {
   return (v, o) => Math.fround(get(v, o)) * slope + inter;
 }
 
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * The gather entries in file order: `order[p]` is the output slot of the p-th
+ * value in the file, at byte `offsets[p]` of a volume. A counting sort over the
+ * grid (stable, so a voxel gathered twice keeps its output order), linear in
+ * the grid size rather than n log n with a JS comparator.
+ */
+export function fileOrder(gather: Uint32Array, bytesPerVoxel: number): { order: Uint32Array; offsets: Uint32Array } {
+  const n = gather.length;
+  const order = new Uint32Array(n);
+  const offsets = new Uint32Array(n);
+  let ascending = true;
+  let max = 0;
+  for (let k = 0; k < n; k++) {
+    const g = gather[k];
+    if (g < max) ascending = false;
+    else max = g;
+  }
+  if ((max + 1) * bytesPerVoxel > 2 ** 32) throw new RangeError(`a volume of ${max + 1} voxels × ${bytesPerVoxel} bytes is too large to gather from`);
+  if (ascending) {
+    for (let k = 0; k < n; k++) {
+      order[k] = k;
+      offsets[k] = gather[k] * bytesPerVoxel;
+    }
+    return { order, offsets };
+  }
+  const start = new Uint32Array(max + 2);
+  for (let k = 0; k < n; k++) start[gather[k] + 1]++;
+  for (let v = 1; v < start.length; v++) start[v] += start[v - 1];
+  for (let k = 0; k < n; k++) {
+    const g = gather[k];
+    const p = start[g]++;
+    order[p] = k;
+    offsets[p] = g * bytesPerVoxel;
+  }
+  return { order, offsets };
+}
+
 /**
  * Streams `decompressed` (use maybeGunzip first) and calls onVolume with the
  * gathered, scaled values of every volume. Resolves with the header once the
@@ -129,13 +168,18 @@ export async function maskedPass(decompressed: ReadableStream<Uint8Array>, fileN
     if ((await cursor.skip(skip)) < skip) throw new NiftiFormatError(fileName, 'the file ends before its voxel data starts (vox_offset).');
     const bpv = h.bytesPerVoxel;
     const volBytes = bytesPerVolume(h);
-    const order = Uint32Array.from(gather.keys()).sort((x, y) => gather[x] - gather[y]);
-    const offsets = Float64Array.from(order, (k) => gather[k] * bpv);
+    const { order, offsets } = fileOrder(gather, bpv);
     const read = valueReader(h);
     const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
     const rawBits = h.dtype === 'float32' && !hasScaling(h);
+    // Raw float32 in the host's byte order is copied word by word through a
+    // Uint32Array over the chunk rather than a DataView call per value, when the
+    // chunk's words are 4-byte aligned in memory (DecompressionStream's 64 KiB
+    // chunks always are); otherwise through the DataView.
+    const wordCopy = rawBits && h.littleEndian === HOST_LITTLE_ENDIAN;
     const carry = new Uint8Array(8);
     const carryView = new DataView(carry.buffer);
+    const n = order.length;
     for (let t = 0; t < st.volumes; t++) {
       let pos = 0; // byte offset within the volume
       let p = 0; // next gather entry (file order)
@@ -143,7 +187,6 @@ export async function maskedPass(decompressed: ReadableStream<Uint8Array>, fileN
       while (pos < volBytes) {
         const chunk = await cursor.nextChunk(volBytes - pos);
         if (!chunk) throw new NiftiFormatError(fileName, `the file is truncated: volume ${t + 1} of ${st.volumes} has ${pos} of ${volBytes} bytes (dims [${h.dims.join(', ')}]).`);
-        const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
         const end = pos + chunk.length;
         if (pending) {
           // A value begun in an earlier chunk: it may span any number of (tiny) chunks.
@@ -158,16 +201,27 @@ export async function maskedPass(decompressed: ReadableStream<Uint8Array>, fileN
           if (rawBits) bits[k] = carryView.getUint32(0, h.littleEndian);
           else out[k] = read(carryView, 0);
           // The same voxel may be gathered more than once.
-          while (p < order.length && offsets[p] === offsets[p - 1]) bits[order[p++]] = bits[k];
+          while (p < n && offsets[p] === offsets[p - 1]) bits[order[p++]] = bits[k];
           pending = 0;
         }
-        while (p < order.length && offsets[p] + bpv <= end) {
-          const o = offsets[p] - pos;
-          const k = order[p++];
-          if (rawBits) bits[k] = view.getUint32(o, h.littleEndian);
-          else out[k] = read(view, o);
+        // The values wholly inside this chunk.
+        const lead = (bpv - (pos % bpv)) % bpv; // bytes before the chunk's first whole value
+        if (wordCopy && (chunk.byteOffset + lead) % 4 === 0 && chunk.length >= lead + 4) {
+          const words = new Uint32Array(chunk.buffer, chunk.byteOffset + lead, (chunk.length - lead) >>> 2);
+          const base = pos + lead;
+          const stop = base + words.length * 4;
+          let o: number;
+          while (p < n && (o = offsets[p]) < stop) bits[order[p++]] = words[(o - base) >>> 2];
+        } else {
+          const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          while (p < n && offsets[p] + bpv <= end) {
+            const o = offsets[p] - pos;
+            const k = order[p++];
+            if (rawBits) bits[k] = view.getUint32(o, h.littleEndian);
+            else out[k] = read(view, o);
+          }
         }
-        if (p < order.length && offsets[p] < end) {
+        if (p < n && offsets[p] < end) {
           pending = end - offsets[p];
           carry.set(chunk.subarray(chunk.length - pending), 0);
         }

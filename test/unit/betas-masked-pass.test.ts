@@ -5,7 +5,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { maskedPass, TrialCountMismatchError, type MaskedPassOptions, type MaskedPassProgress } from '../../src/formats/masked-pass.ts';
+import { fileOrder, maskedPass, TrialCountMismatchError, type MaskedPassOptions, type MaskedPassProgress } from '../../src/formats/masked-pass.ts';
 import { encodeNifti1, type NiftiTypedArray } from '../../src/formats/nifti-write.ts';
 import { decodeVoxels, NiftiFormatError, parseNiftiHeader } from '../../src/formats/nifti.ts';
 import { maybeGunzip } from '../../src/formats/nifti-stream.ts';
@@ -81,6 +81,19 @@ function toBigEndian(le: Uint8Array, bytesPerVoxel: number): Uint8Array {
   return be;
 }
 
+describe('fileOrder', () => {
+  it('visits the gather entries in file order, keeping the list order of a repeated voxel', () => {
+    const { order, offsets } = fileOrder(Uint32Array.from([59, 0, 17, 3, 42, 17, 8]), 4);
+    expect(Array.from(order)).toEqual([1, 3, 6, 2, 5, 4, 0]);
+    expect(Array.from(offsets)).toEqual([0, 12, 32, 68, 68, 168, 236]);
+  });
+
+  it('an ascending list is its own order; an empty one is empty', () => {
+    expect(Array.from(fileOrder(Uint32Array.from([2, 5, 5, 9]), 2).order)).toEqual([0, 1, 2, 3]);
+    expect(fileOrder(new Uint32Array(0), 4).order.length).toBe(0);
+  });
+});
+
 describe('maskedPass: values', () => {
   it('float32: the gathered voxels of every volume, in gather order, NaN bits kept exactly', async () => {
     const data = float32Betas();
@@ -141,6 +154,42 @@ describe('maskedPass: values', () => {
     const data = float32Betas();
     const rows = await run(nifti('float32', data), {}, 'betas.nii', 1);
     expect(bitsOf(rows[3])).toEqual(Array.from(GATHER, (g) => new Uint32Array(data.buffer)[3 * NV + g]));
+  });
+
+  it('every chunking, aligned or not in memory, gives the same values (word-copy and DataView paths)', async () => {
+    const data = float32Betas();
+    const file = nifti('float32', data);
+    const words = new Uint32Array(data.buffer);
+    // Chunks as views at an odd or an even byte offset of a larger buffer: the
+    // word copy needs 4-byte alignment in memory, the DataView path does not.
+    const shifted = (size: number, shift: number) => {
+      let o = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (o >= file.length) return c.close();
+          const part = file.subarray(o, o + size);
+          const host = new Uint8Array(part.length + 8);
+          host.set(part, shift);
+          c.enqueue(host.subarray(shift, shift + part.length));
+          o += size;
+        },
+      });
+    };
+    for (const size of [3, 4, 8, 13, 64, 240, 4096]) {
+      for (const shift of [0, 1, 4]) {
+        const rows: Float32Array[] = [];
+        await maskedPass(shifted(size, shift), 'b.nii', { gather: GATHER, onVolume: (_t, v) => void rows.push(v.slice()) });
+        for (let t = 0; t < T; t++) expect(bitsOf(rows[t]), `chunks of ${size} at +${shift}, volume ${t}`).toEqual(Array.from(GATHER, (g) => words[t * NV + g]));
+      }
+    }
+  });
+
+  it('a gather list already in file order gives the same rows as any other order', async () => {
+    const data = float32Betas();
+    const words = new Uint32Array(data.buffer);
+    const ascending = Uint32Array.from([0, 3, 8, 17, 17, 42, 59]);
+    const rows = await run(gzipSync(nifti('float32', data)), { gather: ascending });
+    for (let t = 0; t < T; t++) expect(bitsOf(rows[t])).toEqual(Array.from(ascending, (g) => words[t * NV + g]));
   });
 
   it('reuses one output buffer, reports progress per volume, and returns the header', async () => {
