@@ -33,8 +33,10 @@ const { values: args } = parseArgs({
     'peer-timeout': { type: 'string', default: '240' },
     /** Only issue 6's whole-brain export (zip into OPFS straight from the file): time, output size, peak PSS. */
     export: { type: 'boolean', default: false },
-    /** Only where the pass's time goes: the DS drain, the app's gunzip drained, the pass's cursor drained, the pass. */
+    /** Only where the pass's time goes: the download alone, the DS drain, the app's gunzip drained, the pass's cursor drained, the pass (C order, file order, gathering nothing). */
     breakdown: { type: 'boolean', default: false },
+    /** Only the memory runs (b) and (a), sampled. */
+    'memory-only': { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(args.runs);
@@ -63,14 +65,15 @@ const browser = await chromium.launch({
 const jobFor = (kind: JobKind, trials: number): Job => ({ kind, url: `${bucket.url}/bench/${fileName(trials)}`, name: fileName(trials), volumes: trials });
 const rate = (meta: DataMeta, ms: number) => meta.rawBytes / MB / (ms / 1000);
 
+// A disk-backed profile, as users have: in an ephemeral context OPFS lives in the browser process's
+// memory, behind IPC, which would count what the job writes (rows, a zip) as memory.
+const profile = resolve(OUT, 'export-profile');
+const onDisk = {
+  newContext: () =>
+    chromium.launchPersistentContext(profile, { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'] }),
+} as unknown as Browser;
+
 if (args.export) {
-  // A disk-backed profile: in an ephemeral context OPFS lives in the browser process's memory, which
-  // would count the staged zip itself as memory.
-  const profile = resolve(OUT, 'export-profile');
-  const onDisk = {
-    newContext: () =>
-      chromium.launchPersistentContext(profile, { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'] }),
-  } as unknown as Browser;
   console.log('\nexport: whole brain, every trial, zip into OPFS (disk-backed profile) straight from the file (app export handler); peak PSS above idle');
   for (const t of TRIALS) {
     const meta = await ensureData(t);
@@ -93,18 +96,19 @@ if (args.export) {
 }
 
 if (args.breakdown) {
-  const kinds = ['drain', 'pump-drain', 'cursor-drain', 'masked'] as const;
+  const kinds = ['fetch-drain', 'drain', 'pump-drain', 'cursor-drain', 'masked', 'masked-file-order', 'masked-nothing'] as const;
   console.log(`\nbreakdown: ${kinds.join(' / ')}, interleaved, ${RUNS} runs, no sampling; MB/s inflated and × drain`);
   for (const t of TRIALS) {
     const meta = await ensureData(t);
     const rates = new Map<string, number[]>(kinds.map((k) => [k, []]));
     for (let i = 0; i < RUNS; i++) {
       for (const kind of kinds) {
-        const r = (await runJob(browser, pageUrl, { ...jobFor(kind, t), sink: 'none' }, { sample: false, timeoutMs: 120_000 })).result;
+        const job: Job = kind === 'masked-file-order' ? { ...jobFor('masked', t), order: 'file' } : kind === 'masked-nothing' ? { ...jobFor('masked', t), order: 'none' } : jobFor(kind, t);
+        const r = (await runJob(browser, pageUrl, { ...job, sink: 'none' }, { sample: false, timeoutMs: 120_000 })).result;
         if (!r.ok) throw new Error(`${kind}: ${r.error}`);
-        if (r.inflatedBytes !== meta.rawBytes && kind !== 'masked') throw new Error(`${kind} saw ${r.inflatedBytes} bytes, the file has ${meta.rawBytes}`);
-        if (kind === "masked" && !sumsAgree(r.outputSum, meta.sum)) throw new Error(`masked: checksum ${r.outputSum} ≠ ${meta.sum}`);
-        rates.get(kind)!.push(rate(meta, r.ms));
+        if (r.inflatedBytes !== (kind === 'fetch-drain' ? meta.gzBytes : meta.rawBytes) && !kind.startsWith('masked')) throw new Error(`${kind} saw ${r.inflatedBytes} bytes, the file has ${meta.rawBytes}`);
+        if (kind.startsWith('masked') && kind !== 'masked-nothing' && !sumsAgree(r.outputSum, meta.sum)) throw new Error(`masked: checksum ${r.outputSum} ≠ ${meta.sum}`);
+        rates.get(kind)!.push(rate(meta, r.ms)); // fetch-drain too: MB/s of the inflated size it stands for
         if (r.note) console.log(`  ${kind}: ${r.note}`);
       }
     }
@@ -159,6 +163,7 @@ function record(kind: JobKind, t: number, o: Outcome): void {
 }
 
 const t0 = performance.now();
+if (!args['memory-only']) {
 console.log(`\nspeed: (a) drain vs (b) masked pass (as the app: inflater and gather on one thread) vs (b2) the inflater in a worker of its own, interleaved, ${RUNS} runs each, no sampling`);
 for (const t of TRIALS) {
   for (let i = 0; i < RUNS; i++) {
@@ -167,10 +172,11 @@ for (const t of TRIALS) {
     for (const kind of ['drain', 'masked', 'masked-2threads'] as const) record(kind, t, await runJob(browser, pageUrl, { ...jobFor(kind, t), sink: 'none' }, { sample: false, timeoutMs: 120_000 }));
   }
 }
-console.log(`\nmemory: PSS of all Chromium processes every 50 ms, peak above the idle level just before; ${RUNS} runs of (b), 1 of (a)`);
+}
+console.log(`\nmemory: PSS of all Chromium processes every 50 ms, peak above the idle level just before; ${RUNS} runs of (b), 1 of (a); disk-backed profile (OPFS on disk)`);
 for (const t of TRIALS) {
-  for (let i = 0; i < RUNS; i++) record('masked', t, await runJob(browser, pageUrl, jobFor('masked', t), { sample: true, timeoutMs: 120_000 }));
-  record('drain', t, await runJob(browser, pageUrl, jobFor('drain', t), { sample: true, timeoutMs: 120_000 }));
+  for (let i = 0; i < RUNS; i++) record('masked', t, await runJob(onDisk, pageUrl, jobFor('masked', t), { sample: true, timeoutMs: 120_000 }));
+  record('drain', t, await runJob(onDisk, pageUrl, jobFor('drain', t), { sample: true, timeoutMs: 120_000 }));
 }
 // Diagnostic: the same jobs calling gc() as they go, in a browser started with
 // --expose-gc. The gap to the runs above is garbage V8 has not collected yet.

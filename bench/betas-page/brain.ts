@@ -35,11 +35,11 @@ export function brainIndices(): Uint32Array {
 }
 
 /**
- * The same voxels in the order the app gathers a session's brain (laion_fmri's
- * C order, `voxelsInCOrder`): the file visits them in another order, so the
- * pass writes its output scattered, as it does in the app.
+ * The same voxels in laion_fmri's C order (`voxelsInCOrder`), as an export
+ * straight from the file gathers them: the file visits them in another order,
+ * so the pass writes its output scattered.
  */
-export function brainIndicesAppOrder(): Uint32Array {
+export function brainIndicesCOrder(): Uint32Array {
   const mask = new Uint8Array(VOXELS);
   for (const v of brainIndices()) mask[v] = 1;
   return voxelsInCOrder(mask, DIMS);
@@ -47,7 +47,7 @@ export function brainIndicesAppOrder(): Uint32Array {
 
 /**
  * The bench's check of a gathered output against the generator's sum: the
- * generator adds in file order, the pass's output comes in the app's order, so
+ * generator adds in file order, a pass's output may come in C order, so
  * the float64 sums differ by rounding only (~1e-8 here), while one wrong voxel
  * moves the sum by ~0.1–3.
  */

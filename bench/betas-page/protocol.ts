@@ -1,6 +1,6 @@
 /** Messages between bench/betas-pass.ts, the page (main.ts) and its worker (worker.ts). */
 
-export type JobKind = 'drain' | 'masked' | 'masked-2threads' | 'parallel' | 'nifti-reader' | 'niivue' | 'export' | 'pump-drain' | 'cursor-drain';
+export type JobKind = 'drain' | 'masked' | 'masked-2threads' | 'parallel' | 'nifti-reader' | 'niivue' | 'export' | 'pump-drain' | 'cursor-drain' | 'fetch-drain';
 
 export interface Job {
   kind: JobKind;
@@ -19,6 +19,9 @@ export interface Job {
   /** masked/parallel: where the gathered volumes go: OPFS via the app's BetasWriter (default), or
    *  nowhere (only summed, to check them), like the drain drops its output. */
   sink?: 'opfs' | 'none';
+  /** masked/parallel: gather the brain in laion_fmri's C order (as the app's betas cache, the default),
+   *  in file order (no scattered writes), or gather nothing (the pass's cost without the gather). */
+  order?: 'c' | 'file' | 'none';
   /** parallel: the byte source's ranged GETs in flight (k) and part size (default: the app's). */
   connections?: number;
   partSize?: number;

@@ -18,7 +18,7 @@ import { BetasWriter } from '../../src/cache/betas-store.ts';
 import { parallelObjectStream, type ParallelSourceStats } from '../../src/data/parallel-source.ts';
 import { S3Client } from '../../src/data/s3/client.ts';
 import { maybeGunzip, StreamCursor } from '../../src/formats/nifti-stream.ts';
-import { brainIndicesAppOrder, DIMS } from './brain.ts';
+import { brainIndices, brainIndicesCOrder, DIMS } from './brain.ts';
 import { errorText, type Job, type JobOk, type JobResult } from './protocol.ts';
 
 interface WorkerScope {
@@ -59,7 +59,7 @@ async function drain(job: Job): Promise<JobOk> {
  */
 async function maskedOver(job: Job, open: () => Promise<ReadableStream<Uint8Array>>, oneThread = false): Promise<JobOk> {
   // Set-up the app has done before a pass starts: the mask and the output file.
-  const gather = brainIndicesAppOrder();
+  const gather = job.order === 'file' ? brainIndices() : job.order === 'none' ? new Uint32Array(0) : brainIndicesCOrder();
   const nBrain = gather.length;
   const id = `bench-${Math.random().toString(36).slice(2)}`;
   const writer = job.sink === 'none' ? null : await BetasWriter.create({ id, endpoint: 'bench', betasKey: job.name, betasEtag: '', maskKey: 'bench', maskEtag: '', dims: [...DIMS], trials: job.volumes, nBrain });
@@ -157,15 +157,30 @@ async function exportZip(job: Job): Promise<JobOk> {
   return { ok: true, ms, inflatedBytes: inflated, outputBytes: r.bytes, note: `zip ${(r.bytes / 1e6).toFixed(0)} MB` };
 }
 
-/** Breakdown: the app's gunzip (maybeGunzip: hand pump + DS) drained with a plain read loop. */
-async function pumpDrain(job: Job): Promise<JobOk> {
+/** Breakdown: the download alone (compressed bytes, no inflate). */
+async function fetchDrain(job: Job): Promise<JobOk> {
   const t0 = performance.now();
-  const reader = (await maybeGunzip(await open(job.url))).getReader();
+  const reader = (await open(job.url)).getReader();
   let bytes = 0;
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
     bytes += value.byteLength;
+  }
+  return { ok: true, ms: performance.now() - t0, inflatedBytes: bytes, note: `${(bytes / 1e6).toFixed(0)} MB compressed in ${(performance.now() - t0).toFixed(0)} ms` };
+}
+
+/** Breakdown: the app's gunzip (maybeGunzip: hand pump + DS) drained with a plain read loop. */
+async function pumpDrain(job: Job): Promise<JobOk> {
+  const t0 = performance.now();
+  const reader = (await maybeGunzip(await open(job.url))).getReader();
+  let bytes = 0;
+  let chunks = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    chunks++;
   }
   return { ok: true, ms: performance.now() - t0, inflatedBytes: bytes, note: `${chunks} chunks` };
 }
@@ -188,7 +203,7 @@ async function cursorDrain(job: Job): Promise<JobOk> {
 
 scope.onmessage = (e) => {
   const job = e.data;
-  const run = job.kind === 'drain' ? drain : job.kind === 'masked' ? masked : job.kind === 'masked-2threads' ? maskedTwoThreads : job.kind === 'parallel' ? parallel : job.kind === 'nifti-reader' ? niftiReader : job.kind === 'export' ? exportZip : job.kind === 'pump-drain' ? pumpDrain : job.kind === 'cursor-drain' ? cursorDrain : null;
+  const run = job.kind === 'drain' ? drain : job.kind === 'masked' ? masked : job.kind === 'masked-2threads' ? maskedTwoThreads : job.kind === 'parallel' ? parallel : job.kind === 'nifti-reader' ? niftiReader : job.kind === 'export' ? exportZip : job.kind === 'pump-drain' ? pumpDrain : job.kind === 'fetch-drain' ? fetchDrain : job.kind === 'cursor-drain' ? cursorDrain : null;
   if (!run) {
     scope.postMessage({ ok: false, error: `job ${job.kind} does not run in the worker` });
     return;

@@ -175,11 +175,15 @@ describe('maskedPass: values', () => {
         },
       });
     };
-    for (const size of [3, 4, 8, 13, 64, 240, 4096]) {
-      for (const shift of [0, 1, 4]) {
-        const rows: Float32Array[] = [];
-        await maskedPass(shifted(size, shift), 'b.nii', { gather: GATHER, onVolume: (_t, v) => void rows.push(v.slice()) });
-        for (let t = 0; t < T; t++) expect(bitsOf(rows[t]), `chunks of ${size} at +${shift}, volume ${t}`).toEqual(Array.from(GATHER, (g) => words[t * NV + g]));
+    // Any order, and file order with runs of neighbours and a repeat.
+    const inFileOrder = Uint32Array.from([0, 1, 2, 3, 17, 17, 18, 19, 20, 42, 43, 58, 59]);
+    for (const gather of [GATHER, inFileOrder]) {
+      for (const size of [3, 4, 8, 13, 64, 240, 4096]) {
+        for (const shift of [0, 1, 4]) {
+          const rows: Float32Array[] = [];
+          await maskedPass(shifted(size, shift), 'b.nii', { gather, onVolume: (_t, v) => void rows.push(v.slice()) });
+          for (let t = 0; t < T; t++) expect(bitsOf(rows[t]), `[${gather.join()}] in chunks of ${size} at +${shift}, volume ${t}`).toEqual(Array.from(gather, (g) => words[t * NV + g]));
+        }
       }
     }
   });
