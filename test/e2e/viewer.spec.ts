@@ -5,6 +5,7 @@
  */
 import { admin, stats } from './bucket-admin.ts';
 import { expect, test, type Page } from '@playwright/test';
+import { PNG } from 'pngjs';
 
 const VIEW = '/?source=demo&subject=sub-01&tab=viewer';
 const NC12 = 'derivatives/glmsingle-tedana/sub-01/sub-01_task-images_space-T1w_desc-Noiseceiling12rep_statmap.nii.gz';
@@ -35,6 +36,47 @@ test('dual-coded map: hue = session noise ceiling, opacity = 12-rep noise ceilin
   await page.goto(`${VIEW}&map=nc:ses-02&cmap=viridis&thr=10&dual=nc12:60&roimode=off&mask=anatomical:off&layout=axial&vox=25,30,20`);
   await drawn(page, 'anatomy,map-opacity,map');
   await expect(page.getByTestId('niivue')).toHaveScreenshot('viewer-dual-coded.png');
+});
+
+/** Decodes a PNG into RGBA pixels. */
+const png = (b: Buffer) => PNG.sync.read(b);
+
+test('the first picture is a 2-D preview of the same slices, replaced by NiiVue’s first frame', async ({ page }) => {
+  // Two views: the multiplanar grid and the dual-coded single plane (ROIs off: they arrive after the first frame).
+  for (const q of ['&roimode=off&vox=40,45,30', '&map=nc:ses-02&cmap=viridis&thr=10&dual=nc12:60&roimode=off&layout=axial&vox=25,30,20']) {
+    await page.goto(`${VIEW}${q}`);
+    await drawn(page, q.includes('dual') ? 'anatomy,map-opacity,map,mask' : 'anatomy,map,mask');
+    const preview = page.getByTestId('niivue-preview');
+    await expect(preview).toBeHidden(); // NiiVue's frame is up
+    const order = await page.evaluate(() => ['viewer:preview-drawn:', 'viewer:drawn:'].map((p) => performance.getEntriesByType('mark').find((m) => m.name.startsWith(p))?.startTime ?? -1));
+    expect(order[0], 'the preview was drawn').toBeGreaterThan(0);
+    expect(order[0], 'before NiiVue’s first frame').toBeLessThan(order[1]);
+    // The preview against NiiVue's picture of the same layers, in 6 × 6 px blocks: edges may fall a
+    // pixel apart (sampling, line widths) and NiiVue adds letters and the colour bar's numbers, but a
+    // wrong slice, orientation, layout, colour or threshold changes whole blocks.
+    const ours = png(Buffer.from((await preview.evaluate((c: HTMLCanvasElement) => c.toDataURL('image/png'))).split(',')[1], 'base64'));
+    const theirs = png(await page.getByTestId('niivue').locator('canvas.niivue-canvas').screenshot({ animations: 'disabled' }));
+    expect([ours.width, ours.height]).toEqual([theirs.width, theirs.height]);
+    const B = 6;
+    const mean = (img: PNG, bx: number, by: number, c: number) => {
+      let sum = 0;
+      for (let y = by * B; y < by * B + B; y++) for (let x = bx * B; x < bx * B + B; x++) sum += img.data[(y * img.width + x) * 4 + c];
+      return sum / (B * B);
+    };
+    let blocks = 0;
+    let differ = 0;
+    let bright = 0;
+    for (let by = 0; by < Math.floor(ours.height / B); by++) {
+      for (let bx = 0; bx < Math.floor(ours.width / B); bx++) {
+        blocks++;
+        const d = Math.max(...[0, 1, 2].map((c) => Math.abs(mean(ours, bx, by, c) - mean(theirs, bx, by, c))));
+        if (d > 40) differ++;
+        if (mean(theirs, bx, by, 0) + mean(theirs, bx, by, 1) > 120) bright++;
+      }
+    }
+    expect(bright / blocks, 'NiiVue drew a brain').toBeGreaterThan(0.1);
+    expect(differ / blocks, `blocks that differ, ${q}`).toBeLessThan(0.02);
+  }
 });
 
 test('a click moves the crosshair; the readout and the link follow', async ({ page }) => {
@@ -136,7 +178,7 @@ test('switching subjects again and again does not leak WebGL contexts', async ({
     await expect(page.getByTestId('niivue')).toHaveCount(1);
   }
   await drawn(page, 'anatomy,map,mask,rois');
-  const canvases = await page.locator('canvas').count();
+  const canvases = await page.locator('canvas.niivue-canvas').count(); // WebGL canvases (the 2-D preview has one too)
   expect(canvases).toBe(1);
   expect(warnings.filter((w) => /too many active webgl contexts|context lost/i.test(w))).toEqual([]);
 });

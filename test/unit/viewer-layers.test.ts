@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildLayers, robustRange, roiColor } from '../../src/views/viewer/layers.ts';
+import { buildLayers, robustRange, roiColor, select } from '../../src/views/viewer/layers.ts';
 import { DEFAULT_VIEWER, viewerFromQuery, viewerToQuery, type ViewerSettings } from '../../src/state/viewer.ts';
 import type { LoadedVolume } from '../../src/jobs/volume-api.ts';
 import type { LabelLayer, ScalarLayer } from '../../src/views/viewer/niivue-scene.ts';
@@ -132,5 +132,17 @@ describe('viewer URL state', () => {
     const r = viewerFromQuery(new URLSearchParams('map=banana&thr=abc&cmap=viridis&vox=1,2&layout=axial'));
     expect(r.patch).toEqual({ colormap: 'viridis', layout: 'axial' });
     expect(r.ignored).toEqual(['map=banana (unknown map)', 'thr=abc (expected a number in -1000000..1000000)', 'vox=1,2 (expected i,j,k)']);
+  });
+});
+
+describe('select (the k-th smallest, for robustRange)', () => {
+  it('agrees with a sort for every k, on random, sorted, constant and few-valued data', () => {
+    let s = 7;
+    const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 100 - 50;
+    const cases = [Array.from({ length: 501 }, rnd), Array.from({ length: 300 }, (_, i) => i), Array.from({ length: 64 }, () => 3), Array.from({ length: 257 }, (_, i) => i % 3), [5]];
+    for (const c of cases) {
+      const sorted = [...c].sort((a, b) => a - b);
+      for (let k = 0; k < c.length; k++) expect(select(Float64Array.from(c), k)).toBe(sorted[k]);
+    }
   });
 });

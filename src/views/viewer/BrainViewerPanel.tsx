@@ -46,12 +46,13 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
 
   // Single-trial betas: the brain's voxel axis (laion_fmri's C order) maps cached rows to the grid.
   const [betasEntry, setBetasEntry] = useState<BetasManifest | null>(null);
+  // Only the betas and sets panels need it: built after the first picture, not on its path.
   const brainAxis = useMemo(() => {
-    if (!ref) return null;
+    if (!ref || !drawnOnce) return null;
     const dims = ref.header.dims.slice(0, 3) as unknown as Dims3;
     const mask = nonzeroMask(ref.data);
     return { gather: voxelsInCOrder(mask, dims), position: cOrderPositions(mask, dims) };
-  }, [ref]);
+  }, [ref, drawnOnce]);
   const trialTable = useTrialTable(subject, betasEntry ? (settings.betasSession ?? data.sessions.data?.find((x) => !x.heldOut)?.id ?? null) : null);
   const mapTrials = useMemo(
     () => (trialTable.data && settings.showTrial ? trialsForView(trialTable.data, settings.trial, settings.trialView) : null),
@@ -96,9 +97,11 @@ export function BrainViewerPanel({ subject }: { subject: string }) {
     seen.forEach((s, p) => s && positions.push(p));
     return { label: settings.roiQuery, positions };
   }, [brainAxis, rois, settings.roiQuery]);
-  // The first picture waits for the anatomy and the map together (one draw, not two).
+  // The first picture waits for the reference grid (every overlay is checked against it), the
+  // anatomy and the map together, with the map's opacity map when it is dual-coded: one draw, not
+  // several, and no picture without its overlays or with an unmodulated map first.
   const settledSlot = (slot: typeof data.anatomy) => !slot || slot.missing || !slot.query || !slot.query.isPending;
-  const anatomySettled = settledSlot(data.anatomy) && settledSlot(data.map);
+  const anatomySettled = settledSlot(data.reference) && settledSlot(data.anatomy) && settledSlot(data.map) && settledSlot(data.dual);
 
   const built = useMemo(
     () =>

@@ -38,18 +38,49 @@ export function roiColor(category: string, indexInCategory: number, countInCateg
 }
 
 /** Robust display range: the p-th percentiles of the finite, nonzero values. */
+/** The k-th smallest of `v` (0-based), partially reordering `v` (Hoare's quickselect, median-of-three pivot). */
+export function select(v: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = v.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // Median of three as the pivot: sorted or constant runs (masks, zero-padded maps) stay linear.
+    const a = v[lo], b = v[mid], c = v[hi];
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (v[i] < pivot) i++;
+      while (v[j] > pivot) j--;
+      if (i <= j) {
+        const t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return v[k];
+  }
+  return v[k];
+}
+
 export function robustRange(data: Float32Array, lo = 0.01, hi = 0.995): [number, number] {
-  const vals: number[] = [];
   const step = Math.max(1, Math.floor(data.length / 200_000));
+  const all = new Float64Array(Math.ceil(data.length / step));
+  let m = 0;
   for (let i = 0; i < data.length; i += step) {
     const v = data[i];
-    if (v !== 0 && Number.isFinite(v)) vals.push(v);
+    if (v !== 0 && Number.isFinite(v)) all[m++] = v;
   }
-  if (vals.length === 0) return [0, 1];
-  vals.sort((a, b) => a - b);
-  const q = (p: number) => vals[Math.min(vals.length - 1, Math.max(0, Math.round(p * (vals.length - 1))))];
-  const a = q(lo);
-  const b = q(hi);
+  if (m === 0) return [0, 1];
+  // Two order statistics by selection (linear time) rather than a sort: this runs on the first picture's path.
+  const vals = all.subarray(0, m);
+  const rank = (p: number) => Math.min(m - 1, Math.max(0, Math.round(p * (m - 1))));
+  const a = select(vals, rank(lo));
+  const b = select(vals, rank(hi));
   return b > a ? [a, b] : [a, a + 1];
 }
 

@@ -11,6 +11,7 @@
 import { Niivue, NVImage, SHOW_RENDER, SLICE_TYPE, DRAG_MODE, type NiiVueLocation } from '@niivue/niivue';
 import type { Affine } from '../../formats/nifti.ts';
 import type { SliceLayout } from '../../state/viewer.ts';
+import { rememberFramebufferStatus } from './gl-sync.ts';
 
 export interface LabelLut {
   R: number[];
@@ -78,6 +79,9 @@ async function toNvImage(spec: LayerSpec): Promise<NVImage> {
   return vol;
 }
 
+/** The viewer's background and crosshair colours (NiiVue's and the preview's). */
+export const VIEW_COLOURS = { back: [0.05, 0.067, 0.098] as [number, number, number], crosshair: [0.37, 0.88, 0.78, 0.55] as [number, number, number, number] };
+
 export class NiivueScene {
   readonly canvas: HTMLCanvasElement;
   private nv: Niivue;
@@ -93,8 +97,8 @@ export class NiivueScene {
     this.canvas.className = 'niivue-canvas';
     host.appendChild(this.canvas);
     this.nv = new Niivue({
-      backColor: [0.05, 0.067, 0.098, 1],
-      crosshairColor: [0.37, 0.88, 0.78, 0.55],
+      backColor: [...VIEW_COLOURS.back, 1],
+      crosshairColor: VIEW_COLOURS.crosshair,
       crosshairWidth: 0.5,
       show3Dcrosshair: true,
       isOrientationTextVisible: true,
@@ -111,6 +115,7 @@ export class NiivueScene {
     this.ready = this.nv.attachToCanvas(this.canvas, false).then(() => {
       performance.mark('viewer:attached');
       if (this.disposed) return;
+      rememberFramebufferStatus((this.nv as unknown as { gl: WebGL2RenderingContext }).gl);
       this.nv.setMouseEventConfig({ leftButton: { primary: DRAG_MODE.crosshair }, rightButton: DRAG_MODE.pan, centerButton: DRAG_MODE.none });
       this.nv.setInterpolation(true);
       this.nv.setRenderAzimuthElevation(120, 15);
