@@ -235,18 +235,38 @@ export class S3Client {
     if (!res.body) return res;
     const reader = res.body.getReader();
     const ms = this.timeoutMs;
+    // Only a read that waits counts (a slow reader is back-pressure, not a stall). One timer looks
+    // now and then instead of one set and cleared per chunk: at LAN speed the chunks come in their
+    // thousands per second, and re-arming a timer for each cost ~10 % of a betas pass.
+    let waitingSince = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const look = () => {
+      const waited = waitingSince ? performance.now() - waitingSince : 0;
+      if (waited >= ms) timeout.abort(new DOMException(`the body stalled for ${ms} ms`, 'TimeoutError'));
+      else timer = setTimeout(look, ms - waited);
+    };
+    const stop = () => clearTimeout(timer);
     const body = new ReadableStream<Uint8Array>({
+      start() {
+        timer = setTimeout(look, ms);
+      },
       async pull(c) {
-        const timer = setTimeout(() => timeout.abort(new DOMException(`the body stalled for ${ms} ms`, 'TimeoutError')), ms);
+        waitingSince = performance.now();
         try {
           const { value, done } = await reader.read();
-          if (done) c.close();
-          else c.enqueue(value);
+          if (done) {
+            stop();
+            c.close();
+          } else c.enqueue(value);
+        } catch (e) {
+          stop();
+          throw e;
         } finally {
-          clearTimeout(timer);
+          waitingSince = 0;
         }
       },
       cancel(reason) {
+        stop();
         return reader.cancel(reason);
       },
     });
