@@ -134,7 +134,7 @@ async function niftiReader(job: Job): Promise<JobOk> {
 }
 
 async function exportZip(job: Job): Promise<JobOk> {
-  const gather = brainIndicesAppOrder();
+  const gather = brainIndicesCOrder();
   const u = new URL(job.url);
   const segs = u.pathname.split('/').filter(Boolean);
   const endpoint = `${u.origin}/${segs[0]}`;
