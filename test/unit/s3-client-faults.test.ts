@@ -5,26 +5,16 @@
  * stalled one fails).
  */
 import { createServer, type Server } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { S3Client } from '../../src/data/s3/client.ts';
 import { DataError } from '../../src/data/errors.ts';
-import { startBucketServer, type BucketServer } from '../../tools/s3-server/server.ts';
-import { BLOB, BLOB_KEY, BUCKET, makeFixture, type Fixture } from './s3-server-fixture.ts';
+import type { BucketServer } from '../../tools/s3-server/server.ts';
+import { BLOB, BLOB_KEY, serveFixture } from './s3-server-fixture.ts';
 
-let fx: Fixture;
 let server: BucketServer;
 let base: string;
 
-beforeAll(async () => {
-  fx = makeFixture();
-  server = await startBucketServer({ buckets: { [BUCKET]: fx.root }, port: 0, admin: true });
-  base = `${server.url}/${BUCKET}`;
-});
-afterEach(() => server.setFaults(null));
-afterAll(async () => {
-  await server.close();
-  fx.cleanup();
-});
+serveFixture({ admin: true }, (s) => void ({ server, base } = s));
 
 const requestsFor = (key: string) => server.stats().byKey[key]?.requests ?? 0;
 

@@ -1,25 +1,16 @@
 /**
  * The dev server's fault injection, stats and /__admin endpoints.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { XMLValidator } from 'fast-xml-parser';
 import { startBucketServer, type BucketServer, type Faults } from '../../tools/s3-server/server.ts';
-import { BLOB, BLOB_KEY, BLOB_SIZE, BUCKET, makeFixture, md5, parseError, parseList, readAll, type Fixture } from './s3-server-fixture.ts';
+import { BLOB, BLOB_KEY, BLOB_SIZE, BUCKET, serveFixture, md5, parseError, parseList, readAll, type Fixture } from './s3-server-fixture.ts';
 
 let fx: Fixture;
 let server: BucketServer;
 let base: string;
 
-beforeAll(async () => {
-  fx = makeFixture();
-  server = await startBucketServer({ buckets: { [BUCKET]: fx.root }, port: 0, admin: true });
-  base = `${server.url}/${BUCKET}`;
-});
-afterEach(() => server.setFaults(null));
-afterAll(async () => {
-  await server.close();
-  fx.cleanup();
-});
+serveFixture({ admin: true }, (s) => void ({ fx, server, base } = s));
 
 const blob = (init?: RequestInit): Promise<Response> => fetch(`${base}/${BLOB_KEY}`, init);
 const range = (r: string): Promise<Response> => blob({ headers: { Range: r } });

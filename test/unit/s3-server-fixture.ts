@@ -7,6 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { startBucketServer, type BucketServer } from '../../tools/s3-server/server.ts';
 
 export const BUCKET = 'laion-fmri';
 export const BLOB_KEY = 'data/blob.bin';
@@ -143,4 +145,31 @@ export async function readAll(res: Response): Promise<{ bytes: Buffer; error: un
   } catch (e) {
     return { bytes: Buffer.concat(chunks), error: e };
   }
+}
+
+export interface FixtureServer {
+  fx: Fixture;
+  server: BucketServer;
+  /** The fixture bucket's URL. */
+  base: string;
+}
+
+/**
+ * Serves the fixture bucket for a test file: started before its tests, faults
+ * cleared after each one (with `admin`), closed and removed after all.
+ * `set` receives the running server, for the file's own variables.
+ */
+export function serveFixture(o: { admin?: boolean }, set: (s: FixtureServer) => void): void {
+  let s: FixtureServer | undefined;
+  beforeAll(async () => {
+    const fx = makeFixture();
+    const server = await startBucketServer({ buckets: { [BUCKET]: fx.root }, port: 0, admin: o.admin });
+    s = { fx, server, base: `${server.url}/${BUCKET}` };
+    set(s);
+  });
+  if (o.admin) afterEach(() => s?.server.setFaults(null));
+  afterAll(async () => {
+    await s?.server.close();
+    s?.fx.cleanup();
+  });
 }

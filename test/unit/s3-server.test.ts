@@ -6,27 +6,19 @@
 import { request } from 'node:http';
 import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startBucketServer, type BucketServer } from '../../tools/s3-server/server.ts';
 import { compareKeys } from '../../tools/s3-server/keys.ts';
 import {
   BIG_SPARSE, BLOB, BLOB_KEY, BLOB_SIZE, BUCKET, DIRS, FLOC_HELD_OUT, GATED, HELD_OUT, MANY, OLOC, PLUS_KEY, PLUS_ODD_KEY,
-  PUBLIC_SESSION, SPACE_KEY, UNICODE_KEY, XML_KEY, keyPath, makeFixture, md5, parseError, parseList, type Fixture, type ListPage,
+  PUBLIC_SESSION, SPACE_KEY, UNICODE_KEY, XML_KEY, keyPath, serveFixture, md5, parseError, parseList, type Fixture, type ListPage,
 } from './s3-server-fixture.ts';
 
 let fx: Fixture;
 let server: BucketServer;
 let base: string;
 
-beforeAll(async () => {
-  fx = makeFixture();
-  server = await startBucketServer({ buckets: { [BUCKET]: fx.root }, port: 0 });
-  base = `${server.url}/${BUCKET}`;
-});
-afterAll(async () => {
-  await server.close();
-  fx.cleanup();
-});
+serveFixture({ admin: false }, (s) => void ({ fx, server, base } = s));
 
 async function list(params: Record<string, string>): Promise<ListPage> {
   const res = await fetch(`${base}?${new URLSearchParams({ 'list-type': '2', ...params })}`);
