@@ -35,19 +35,28 @@ async function open(url: string): Promise<ReadableStream<Uint8Array>> {
   return res.body;
 }
 
-async function drain(job: Job): Promise<JobOk> {
-  const t0 = performance.now();
-  const body = await open(job.url);
-  const inflated = body.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
-  const reader = inflated.getReader();
+/**
+ * Reads a stream to its end and drops what it reads, as the floor and the
+ * breakdown jobs do. `each` runs per chunk (the gc() diagnostic).
+ */
+async function drainStream(stream: ReadableStream<Uint8Array>, each?: (chunk: number) => void): Promise<{ bytes: number; chunks: number }> {
+  const reader = stream.getReader();
   let bytes = 0;
   let chunks = 0;
   for (;;) {
     const { value, done } = await reader.read();
-    if (done) break;
+    if (done) return { bytes, chunks };
     bytes += value.byteLength;
-    if (job.forceGc && ++chunks % 16 === 0) forceGc();
+    chunks++;
+    each?.(chunks);
   }
+}
+
+async function drain(job: Job): Promise<JobOk> {
+  const t0 = performance.now();
+  const body = await open(job.url);
+  const inflated = body.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+  const { bytes } = await drainStream(inflated, job.forceGc ? (n) => n % 16 === 0 && forceGc() : undefined);
   return { ok: true, ms: performance.now() - t0, inflatedBytes: bytes };
 }
 
@@ -160,28 +169,15 @@ async function exportZip(job: Job): Promise<JobOk> {
 /** Breakdown: the download alone (compressed bytes, no inflate). */
 async function fetchDrain(job: Job): Promise<JobOk> {
   const t0 = performance.now();
-  const reader = (await open(job.url)).getReader();
-  let bytes = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    bytes += value.byteLength;
-  }
-  return { ok: true, ms: performance.now() - t0, inflatedBytes: bytes, note: `${(bytes / 1e6).toFixed(0)} MB compressed in ${(performance.now() - t0).toFixed(0)} ms` };
+  const { bytes } = await drainStream(await open(job.url));
+  const ms = performance.now() - t0;
+  return { ok: true, ms, inflatedBytes: bytes, note: `${(bytes / 1e6).toFixed(0)} MB compressed in ${ms.toFixed(0)} ms` };
 }
 
 /** Breakdown: the app's gunzip (maybeGunzip: hand pump + DS) drained with a plain read loop. */
 async function pumpDrain(job: Job): Promise<JobOk> {
   const t0 = performance.now();
-  const reader = (await maybeGunzip(await open(job.url))).getReader();
-  let bytes = 0;
-  let chunks = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    bytes += value.byteLength;
-    chunks++;
-  }
+  const { bytes, chunks } = await drainStream(await maybeGunzip(await open(job.url)));
   return { ok: true, ms: performance.now() - t0, inflatedBytes: bytes, note: `${chunks} chunks` };
 }
 
