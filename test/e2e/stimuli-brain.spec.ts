@@ -4,34 +4,12 @@
  * the value at the crosshair equals the same contrast computed here from the
  * raw betas files; a split's test set and a wrong splits source.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { bytesPerVolume, decodeVoxels, parseNiftiHeader } from '../../src/formats/nifti.ts';
+import { expectSetMapPicture, SESSIONS, setMapValue, SPLITS, VOX, voxelSeries } from './demo-betas.ts';
 
-const REPO = resolve(import.meta.dirname, '../..');
-const GLM = join(REPO, 'demo-data/laion-fmri/derivatives/glmsingle-tedana/sub-01');
-const SPLITS = join(REPO, 'demo-data/splits/data');
-const VOX: [number, number, number] = [10, 16, 20];
 const VIEW = `/?source=demo&subject=sub-01&tab=viewer&roimode=off&layout=axial&vox=${VOX.join(',')}`;
-const SESSIONS = readdirSync(GLM).filter((s) => /^ses-(0\d|[12]\d|30)$/.test(s)).sort();
-
-const labelsOf = (ses: string) =>
-  readFileSync(join(GLM, ses, 'func', `sub-01_${ses}_task-images_desc-SingletrialBetas_trials.tsv`), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')[3]);
-
-/** Every trial's beta at one voxel, straight from the .nii.gz files, with its label. */
-function voxelSeries(): Array<{ label: string; beta: number }> {
-  return SESSIONS.flatMap((ses) => {
-    const bytes = gunzipSync(readFileSync(join(GLM, ses, 'func', `sub-01_${ses}_task-images_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz`)));
-    const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    const h = parseNiftiHeader(buf, ses);
-    const [X, Y] = h.dims;
-    const flat = VOX[0] + X * (VOX[1] + Y * VOX[2]);
-    const per = bytesPerVolume(h);
-    return labelsOf(ses).map((label, t) => ({ label, beta: decodeVoxels(new Uint8Array(buf, h.voxOffset + t * per, per), h)[flat] }));
-  });
-}
 
 test('the contrast of two sets over every session, on the brain', async ({ page }) => {
   const series = voxelSeries();
@@ -54,14 +32,10 @@ test('the contrast of two sets over every session, on the brain', async ({ page 
   await expect(panel.getByTestId('set-b-count')).toHaveText(`${unique.length} trials`);
   await panel.getByLabel('show A − B on the brain').check();
   await expect(panel.getByTestId('set-map-summary')).toContainText(`mean β of shared images (${shared.length} trials) − unique images (${unique.length} trials)`, { timeout: 90_000 });
-  const shown = Number(/at the crosshair: (-?[\d.]+) β/.exec((await panel.getByTestId('set-map-voxel').textContent())!)![1]);
+  const shown = await setMapValue(panel);
   expect(Math.abs(shown - expected)).toBeLessThan(1e-4);
 
-  const view = page.getByTestId('niivue');
-  await expect(view).toHaveAttribute('data-layers', /map/);
-  await expect(page.getByTestId('progress-tray')).toHaveCount(0);
-  await page.waitForTimeout(1500); // drawn after the worker's means arrive
-  await expect(view).toHaveScreenshot('set-contrast-shared-minus-unique.png');
+  await expectSetMapPicture(page, 'set-contrast-shared-minus-unique.png');
 
   // A split's test set (get_split_masks over the subject's trials), minus nothing: its mean.
   await panel.getByRole('combobox', { name: 'Set B' }).selectOption('');
@@ -72,7 +46,7 @@ test('the contrast of two sets over every session, on the brain', async ({ page 
   await expect(panel.getByTestId('split-summary')).toHaveText(`sub-01/random_0: ${split.n_train} train / ${split.n_test} test images (random_kfold)`);
   await expect(panel.getByTestId('set-a-count')).toHaveText(`${inTest.length} trials`);
   await expect(panel.getByTestId('set-map-summary')).toContainText(`mean β of sub-01/random_0 test (${inTest.length} trials)`, { timeout: 60_000 });
-  const shownMean = Number(/at the crosshair: (-?[\d.]+) β/.exec((await panel.getByTestId('set-map-voxel').textContent())!)![1]);
+  const shownMean = await setMapValue(panel);
   expect(Math.abs(shownMean - mean(inTest))).toBeLessThan(1e-4);
 
   // The ood split restricted to one type: test = that type's OOD images only.

@@ -5,22 +5,14 @@
  * table's rows handed to the export and to Stimuli → brain (the mean map's
  * value at the crosshair checked against the raw betas files).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { bytesPerVolume, decodeVoxels, parseNiftiHeader } from '../../src/formats/nifti.ts';
+import { expectSetMapPicture, labelsOf, SESSIONS, setMapValue, SPLITS, VOX, voxelSeries } from './demo-betas.ts';
 
-const REPO = resolve(import.meta.dirname, '../..');
-const GLM = join(REPO, 'demo-data/laion-fmri/derivatives/glmsingle-tedana/sub-01');
-const SPLITS = join(REPO, 'demo-data/splits/data');
-const VOX: [number, number, number] = [10, 16, 20];
 const TAB = `/?source=demo&subject=sub-01&tab=trials&roimode=off&layout=axial&vox=${VOX.join(',')}`;
-const SESSIONS = readdirSync(GLM).filter((s) => /^ses-(0\d|[12]\d|30)$/.test(s)).sort();
 
-const PER_SESSION = SESSIONS.map((ses) =>
-  readFileSync(join(GLM, ses, 'func', `sub-01_${ses}_task-images_desc-SingletrialBetas_trials.tsv`), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')[3]),
-);
+const PER_SESSION = SESSIONS.map(labelsOf);
 /** Subject.metadata's image names, global order (sessions sorted, as the package concatenates them). */
 const LABELS = PER_SESSION.flat();
 /** The session of each global trial. */
@@ -36,19 +28,6 @@ function masks(f: SplitFile, oodTypes: string[] | null = null) {
   const test = new Set(oodTypes ? v.test_ids.filter((id) => oodTypes.includes(/^shared_4rep_OOD_([a-zA-Z0-9-]+)_.+\.(png|jpg)$/.exec(id)?.[1] ?? '')) : v.test_ids);
   const idx = (s: Set<string>) => LABELS.flatMap((l, i) => (s.has(l) ? [i] : []));
   return { train: idx(train), test: idx(test), neither: LABELS.flatMap((l, i) => (!train.has(l) && !test.has(l) ? [i] : [])) };
-}
-
-/** Every trial's beta at VOX, straight from the .nii.gz files. */
-function voxelSeries(): number[] {
-  return SESSIONS.flatMap((ses) => {
-    const bytes = gunzipSync(readFileSync(join(GLM, ses, 'func', `sub-01_${ses}_task-images_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz`)));
-    const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    const h = parseNiftiHeader(buf, ses);
-    const [X, Y] = h.dims;
-    const flat = VOX[0] + X * (VOX[1] + Y * VOX[2]);
-    const per = bytesPerVolume(h);
-    return PER_SESSION[SESSIONS.indexOf(ses)].map((_, t) => decodeVoxels(new Uint8Array(buf, h.voxOffset + t * per, per), h)[flat]);
-  });
 }
 
 test('a split above the trial table: the column, the train/test filter, the OOD types, the URL; nearest stimuli of the selected trial', async ({ page }) => {
@@ -114,7 +93,7 @@ test('the table\'s rows go to the export, and their mean map lands on the viewer
   const random = masks(splitFile('sub-01', 'random_0'));
   const series = voxelSeries();
   expect(series.length).toBe(LABELS.length);
-  const expected = random.test.reduce((a, g) => a + series[g], 0) / random.test.length;
+  const expected = random.test.reduce((a, g) => a + series[g].beta, 0) / random.test.length;
 
   await page.goto(`${TAB}&tsplit=subject:random_0&tpart=test`);
   const table = page.getByTestId('trial-table');
@@ -140,12 +119,8 @@ test('the table\'s rows go to the export, and their mean map lands on the viewer
   await panel.getByRole('button', { name: `Stream ${SESSIONS.length} sessions` }).click();
   await expect(panel.getByTestId('set-missing-sessions')).toHaveCount(0, { timeout: 120_000 });
   await expect(panel.getByTestId('set-map-summary')).toContainText(`mean β of table: sub-01/random_0 test (${random.test.length} trials)`, { timeout: 90_000 });
-  const shown = Number(/at the crosshair: (-?[\d.]+) β/.exec((await panel.getByTestId('set-map-voxel').textContent())!)![1]);
+  const shown = await setMapValue(panel);
   expect(Math.abs(shown - expected)).toBeLessThan(1e-4);
   // On the brain: the set's mean replaces the noise-ceiling map (betas colours, both signs).
-  const view = page.getByTestId('niivue');
-  await expect(view).toHaveAttribute('data-layers', /map/);
-  await expect(page.getByTestId('progress-tray')).toHaveCount(0);
-  await page.waitForTimeout(1500); // drawn after the worker's means arrive
-  await expect(view).toHaveScreenshot('table-test-trials-mean.png');
+  await expectSetMapPicture(page, 'table-test-trials-mean.png');
 });
