@@ -100,16 +100,20 @@ export function useTrialCount(subject: string | null, session: string | null) {
 }
 
 /** A session's trial table (laion_fmri's TSV: session, run, beta_index, label), parsed and validated. */
-export function useTrialTable(subject: string | null, session: string | null) {
-  const { endpoint, client } = useClient();
-  return useQuery({
+/** One session's trial table: the query every view shares, so each table is fetched once. */
+export function trialTableQuery(endpoint: string, subject: string | null, session: string | null) {
+  return {
     queryKey: ['trial-table', endpoint, subject, session],
-    queryFn: async ({ signal }) => {
+    queryFn: async ({ signal }: { signal: AbortSignal }) => {
       const key = glmKeys.trials(subject!, session!);
-      return parseTrialTable(await (await client().getObject(key, signal)).text(), key);
+      return parseTrialTable(await (await clientFor(endpoint).getObject(key, signal)).text(), key);
     },
     enabled: subject !== null && session !== null,
     staleTime: Infinity,
     retry: false,
-  });
+  };
+}
+
+export function useTrialTable(subject: string | null, session: string | null) {
+  return useQuery(trialTableQuery(useEndpoint(), subject, session));
 }

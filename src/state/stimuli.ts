@@ -12,12 +12,12 @@ import { useMemo } from 'react';
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { create } from 'zustand';
 import { DataError } from '../data/errors.ts';
-import { glmKeys, stimuliKeys } from '../data/layout.ts';
+import { stimuliKeys } from '../data/layout.ts';
 import type { S3Client } from '../data/s3/client.ts';
 import { Hdf5Error, Hdf5File, fileRangeSource, type RangeSource } from '../formats/hdf5-range.ts';
 import { buildSubjectTrials, parseCaptions, parseSegmentations, parseStimulusMetadata, type SubjectTrials } from '../science/stimuli.ts';
-import { parseTrialTable } from '../science/trials.ts';
-import { clientFor, useEndpoint, useSessions } from './queries.ts';
+import { clientFor, useEndpoint } from './queries.ts';
+import { usePublicSessionTables } from './subject-trials.ts';
 
 // ------------------------------------------------------------------ range sources
 
@@ -93,35 +93,12 @@ export function useSegmentationRows() {
  * sorted order and joined to the metadata CSV by image name. Held-out
  * sessions are never requested.
  */
-export function useSubjectTrials(subject: string | null): { data?: SubjectTrials; error: unknown; isPending: boolean; loaded: number; total: number } {
-  const endpoint = useEndpoint();
-  const sessions = useSessions(subject);
+export function useSubjectMetadata(subject: string | null): { data?: SubjectTrials; error: unknown; isPending: boolean; loaded: number; total: number } {
   const meta = useStimulusMetadata();
-  const publicSessions = useMemo(() => (sessions.data ?? []).filter((s) => !s.heldOut).map((s) => s.id), [sessions.data]);
-  const tables = useQueries({
-    queries: publicSessions.map((ses) => ({
-      // Same key and parse as useTrialTable: one request per table, shared with the betas panel.
-      queryKey: ['trial-table', endpoint, subject, ses],
-      queryFn: async ({ signal }: { signal: AbortSignal }) => {
-        const key = glmKeys.trials(subject!, ses);
-        return parseTrialTable(await (await clientFor(endpoint).getObject(key, signal)).text(), key);
-      },
-      staleTime: Infinity,
-      retry: false,
-    })),
-    combine: (results) => ({
-      rows: results.length > 0 && results.every((r) => r.isSuccess) ? results.map((r) => r.data!) : null,
-      error: results.find((r) => r.isError)?.error ?? null,
-      loaded: results.filter((r) => r.isSuccess).length,
-    }),
-  });
-  const tableRows = tables.rows;
-  const data = useMemo(
-    () => (tableRows && meta.data ? buildSubjectTrials(publicSessions.map((s, i) => ({ session: s, rows: tableRows[i] })), meta.data) : undefined),
-    [tableRows, meta.data, publicSessions],
-  );
-  const error = sessions.error ?? meta.error ?? tables.error ?? null;
-  return { data, error, isPending: !data && !error, loaded: tables.loaded, total: publicSessions.length };
+  const { tables, error: tableError, loaded, total } = usePublicSessionTables(subject);
+  const data = useMemo(() => (tables && meta.data ? buildSubjectTrials(tables.map((t) => ({ session: t.id, rows: t.rows })), meta.data) : undefined), [tables, meta.data]);
+  const error = tableError ?? meta.error ?? null;
+  return { data, error, isPending: !data && !error, loaded, total };
 }
 
 // ------------------------------------------------------------------ images

@@ -7,9 +7,8 @@
  */
 import { useMemo } from 'react';
 import { useQueries } from '@tanstack/react-query';
-import { glmKeys } from '../data/layout.ts';
-import { parseTrialTable, type TrialRow } from '../science/trials.ts';
-import { clientFor, useEndpoint, useSessions } from './queries.ts';
+import type { TrialRow } from '../science/trials.ts';
+import { trialTableQuery, useEndpoint, useSessions } from './queries.ts';
 
 export interface SubjectTrials {
   rows: TrialRow[];
@@ -30,30 +29,30 @@ export function concatSessions(tables: Array<{ id: string; rows: TrialRow[] }>):
   return { rows, sessions, images: [...new Set(rows.map((r) => r.label))].sort() };
 }
 
-export function useSubjectTrials(subject: string | null): { data: SubjectTrials | undefined; error: unknown; isPending: boolean } {
+/**
+ * The public sessions' trial tables of a subject, in session-list order, once
+ * all have loaded (held-out sessions are never requested). Each is the query
+ * `useTrialTable` uses.
+ */
+export function usePublicSessionTables(subject: string | null): { tables?: Array<{ id: string; rows: TrialRow[] }>; error: unknown; loaded: number; total: number } {
   const endpoint = useEndpoint();
   const sessions = useSessions(subject);
   const ids = useMemo(() => (sessions.data ?? []).filter((s) => !s.heldOut).map((s) => s.id), [sessions.data]);
-  const tables = useQueries({
-    queries: ids.map((ses) => ({
-      queryKey: ['trial-table', endpoint, subject, ses],
-      queryFn: async ({ signal }: { signal: AbortSignal }) => {
-        const key = glmKeys.trials(subject!, ses);
-        return parseTrialTable(await (await clientFor(endpoint).getObject(key, signal)).text(), key);
-      },
-      enabled: subject !== null,
-      staleTime: Infinity,
-      retry: false,
-    })),
-  });
-  const ready = sessions.isSuccess && tables.every((t) => t.isSuccess);
-  const version = tables.map((t) => t.dataUpdatedAt).join(',');
-  const data = useMemo(
-    () => (ready ? concatSessions(ids.map((id, i) => ({ id, rows: tables[i].data! }))) : undefined),
-    // `tables` is a new array every render; its data changes exactly when `version` does.
+  const results = useQueries({ queries: ids.map((ses) => trialTableQuery(endpoint, subject, ses)) });
+  const ready = sessions.isSuccess && results.every((t) => t.isSuccess);
+  const version = results.map((t) => t.dataUpdatedAt).join(',');
+  const tables = useMemo(
+    () => (ready ? ids.map((id, i) => ({ id, rows: results[i].data! })) : undefined),
+    // `results` is a new array every render; its data changes exactly when `version` does.
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [ready, ids, version],
   );
-  const error = sessions.error ?? tables.find((t) => t.isError)?.error ?? null;
-  return { data, error, isPending: !ready && !error };
+  const error = sessions.error ?? results.find((t) => t.isError)?.error ?? null;
+  return { tables, error, loaded: results.filter((t) => t.isSuccess).length, total: ids.length };
+}
+
+export function useSubjectTrials(subject: string | null): { data: SubjectTrials | undefined; error: unknown; isPending: boolean } {
+  const { tables, error } = usePublicSessionTables(subject);
+  const data = useMemo(() => (tables ? concatSessions(tables) : undefined), [tables]);
+  return { data, error, isPending: !data && !error };
 }

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { globalTrialIndex, type SubjectTrials } from '../../science/stimuli.ts';
-import { useCaptions, useSubjectTrials } from '../../state/stimuli.ts';
+import { useCaptions, useSubjectMetadata } from '../../state/stimuli.ts';
 import { useExportSettings } from '../../state/export.ts';
 import { useSelection } from '../../state/selection.ts';
 import { useTableSets } from '../../state/trial-table.ts';
@@ -16,7 +16,7 @@ import { TrialTable } from './TrialTable.tsx';
  * within it), so choosing a row here moves the brain viewer and vice versa.
  */
 export function TrialsTab({ subject }: { subject: string }) {
-  const trials = useSubjectTrials(subject);
+  const trials = useSubjectMetadata(subject);
   const captions = useCaptions();
   const betasSession = useViewer((s) => s.betasSession);
   const trial = useViewer((s) => s.trial);
