@@ -79,6 +79,19 @@ test('the first picture is a 2-D preview of the same slices, replaced by NiiVueâ
   }
 });
 
+test('changing the map or the anatomy redraws the same NiiVue instance (it is not started again)', async ({ page }) => {
+  await page.goto(`${VIEW}&roimode=off`);
+  await drawn(page, 'anatomy,map,mask');
+  await page.getByRole('combobox', { name: 'Map', exact: true }).selectOption('nc:ses-02');
+  await drawn(page, 'anatomy,map,mask');
+  await page.getByRole('combobox', { name: 'Anatomy' }).selectOption('T2w');
+  await drawn(page, 'anatomy,map,mask');
+  await expect(page).toHaveURL(/map=nc:ses-02/);
+  const starts = await page.evaluate(() => performance.getEntriesByName('viewer:create').length);
+  expect(starts).toBe(1);
+  expect(await page.locator('canvas.niivue-canvas').count()).toBe(1);
+});
+
 test('a click moves the crosshair; the readout and the link follow', async ({ page }) => {
   await page.goto(`${VIEW}&layout=axial&vox=25,30,24`);
   await drawn(page, 'anatomy,map,mask,rois');

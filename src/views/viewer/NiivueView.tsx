@@ -54,7 +54,10 @@ export function NiivueView({
     onDrawnRef.current = onDrawn;
   }, [onLocation, onDrawn]);
 
-  const hasLayers = layers.length > 0;
+  // NiiVue starts with the first layers and then stays for the view's life: a layer that reloads
+  // later (another map or anatomy) empties the list for a moment, which must not restart it.
+  const [started, setStarted] = useState(false);
+  if (layers.length > 0 && !started) setStarted(true);
   // The first layers (or a later mount with layers already there): preview, paint, then NiiVue.
   const firstRef = useRef({ layers, layout, crosshairMm });
   // Effects run in order: this one keeps the ref current for the one below.
@@ -62,7 +65,7 @@ export function NiivueView({
     firstRef.current = { layers, layout, crosshairMm };
   });
   useEffect(() => {
-    if (!hasLayers) return;
+    if (!started) return;
     const first = firstRef.current;
     const canvas = previewRef.current!;
     const dpr = window.devicePixelRatio || 1;
@@ -96,7 +99,7 @@ export function NiivueView({
       s?.dispose();
       setScene(null);
     };
-  }, [hasLayers]);
+  }, [started]);
 
   useEffect(() => {
     if (!scene) return;
