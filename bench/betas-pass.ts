@@ -1,9 +1,11 @@
 /**
- * `npm run bench:betas [-- --runs 3 --trials 128,256 --peer-runs 3 --no-peers]`
+ * `npm run bench:betas [-- --runs 3 --trials 128,256 --peer-runs 3 --no-peers | --breakdown | --export | --memory-only | --pacing 0,1,2]`
  *
  * Issue 4's masked streaming pass over a realistic betas file, in a module
  * worker of headless Chromium (SwiftShader flags as in viewer-startup.ts):
  *   (a) floor  — fetch + DecompressionStream, output discarded;
+ *   (a2)         the same, pacing V8's collector to the chunks dropped as the
+ *                app's reader does (src/formats/gc-pacer.ts);
  *   (b) pass   — fetch → maybeGunzip → maskedPass gathering the in-brain voxels,
  *                each volume's written to OPFS by the app's BetasWriter;
  *   (c) peers  — nifti-reader-js (decompress + readImage, in a worker) and
@@ -37,6 +39,8 @@ const { values: args } = parseArgs({
     breakdown: { type: 'boolean', default: false },
     /** Only the memory runs (b) and (a), sampled. */
     'memory-only': { type: 'boolean', default: false },
+    /** Only the collector pacing's sizes (src/formats/gc-pacer.ts): for each NUDGE/EVERY ratio (0 = off), the pass's speed against the drain and the renderer's peak. */
+    pacing: { type: 'string' },
   },
 });
 const RUNS = Number(args.runs);
@@ -121,6 +125,42 @@ if (args.breakdown) {
   process.exit(0);
 }
 
+if (args.pacing) {
+  const ratios = args.pacing.split(',').map(Number);
+  console.log(`\npacing: the pass with NUDGE = r × EVERY (1 MiB), r = ${ratios.join(', ')} (0 = off); ${RUNS} runs each, interleaved with the drain; speed unsampled (output dropped), memory sampled (OPFS on disk)`);
+  for (const t of TRIALS) {
+    const meta = await ensureData(t);
+    const speed = new Map<string, number[]>();
+    const peaks = new Map<number, number[]>();
+    const push = <K,>(m: Map<K, number[]>, k: K, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
+    const pacedJob = (r: number): Job => ({ ...jobFor('masked', t), pacing: r > 0, nudgeBytes: r * 2 ** 20 });
+    for (let i = 0; i < RUNS; i++) {
+      const d = (await runJob(browser, pageUrl, { ...jobFor('drain', t), sink: 'none' }, { sample: false, timeoutMs: 120_000 })).result;
+      if (!d.ok) throw new Error(`drain: ${d.error}`);
+      push(speed, 'drain', rate(meta, d.ms));
+      for (const r of ratios) {
+        const o = (await runJob(browser, pageUrl, { ...pacedJob(r), sink: 'none' }, { sample: false, timeoutMs: 120_000 })).result;
+        if (!o.ok) throw new Error(`pass at r=${r}: ${o.error}`);
+        if (!sumsAgree(o.outputSum, meta.sum)) throw new Error(`pass at r=${r}: checksum ${o.outputSum} ≠ ${meta.sum}`);
+        push(speed, `r${r}`, rate(meta, o.ms));
+        const m = await runJob(onDisk, pageUrl, pacedJob(r), { sample: true, timeoutMs: 120_000 });
+        if (!m.result.ok) throw new Error(`pass at r=${r} (memory): ${m.result.error}`);
+        push(peaks, r, m.rendererAboveIdle!);
+      }
+    }
+    const drainRate = median(speed.get('drain')!);
+    console.log(`  T=${t}: drain ${drainRate.toFixed(0)} MB/s`);
+    for (const r of ratios) {
+      const p = peaks.get(r)!;
+      console.log(`    r=${r}: pass ${median(speed.get(`r${r}`)!).toFixed(0)} MB/s = ${(median(speed.get(`r${r}`)!) / drainRate).toFixed(2)} × drain; renderer peak ${(median(p) / MB).toFixed(0)} MB (${(Math.min(...p) / MB).toFixed(0)}–${(Math.max(...p) / MB).toFixed(0)})`);
+    }
+  }
+  await browser.close();
+  await bucket.close();
+  await server.close();
+  process.exit(0);
+}
+
 interface Cell {
   rates: number[];
   failed?: string;
@@ -130,7 +170,14 @@ interface Cell {
   note?: string;
 }
 const cells = new Map<string, Cell>();
-const cell = (kind: JobKind, t: number): Cell => {
+/** A job as the report names it: the job kind, or a variant of it (pacing on or off). */
+type Label = JobKind | 'drain-paced' | 'masked-unpaced';
+const VARIANTS: Record<Label, (t: number) => Job> = {
+  ...(Object.fromEntries((['drain', 'masked', 'masked-2threads', 'parallel', 'nifti-reader', 'niivue', 'export', 'pump-drain', 'cursor-drain', 'fetch-drain'] as const).map((k) => [k, (t: number) => jobFor(k, t)])) as Record<JobKind, (t: number) => Job>),
+  'drain-paced': (t) => ({ ...jobFor('drain', t), pacing: true }),
+  'masked-unpaced': (t) => ({ ...jobFor('masked', t), pacing: false }),
+};
+const cell = (kind: Label, t: number): Cell => {
   const key = `${kind}:${t}`;
   let c = cells.get(key);
   if (!c) cells.set(key, (c = { rates: [], mem: [], rendererMem: [] }));
@@ -138,7 +185,7 @@ const cell = (kind: JobKind, t: number): Cell => {
 };
 const outputBytes = new Map<number, number>();
 
-function record(kind: JobKind, t: number, o: Outcome): void {
+function record(kind: Label, t: number, o: Outcome): void {
   const c = cell(kind, t);
   const meta = metas.get(t)!;
   const r = o.result;
@@ -147,10 +194,10 @@ function record(kind: JobKind, t: number, o: Outcome): void {
     console.log(`  ${kind.padEnd(12)} T=${t}  failed: ${r.error}`);
     return;
   }
-  if (kind === 'drain' || kind === 'masked' || kind === 'masked-2threads') {
+  if (kind === 'drain' || kind === 'drain-paced' || kind.startsWith('masked')) {
     if (r.inflatedBytes !== meta.rawBytes) c.failed ??= `saw ${r.inflatedBytes} inflated bytes, the file has ${meta.rawBytes}`;
   }
-  if (kind === 'masked' || kind === 'masked-2threads') {
+  if (kind.startsWith('masked')) {
     if (!sumsAgree(r.outputSum, meta.sum)) c.failed ??= `output checksum ${r.outputSum} ≠ generator's ${meta.sum}: wrong values gathered`;
     if (r.outputBytes) outputBytes.set(t, r.outputBytes);
   }
@@ -159,7 +206,7 @@ function record(kind: JobKind, t: number, o: Outcome): void {
   else c.rates.push(rate(meta, r.ms));
   if (r.note) c.note = r.note;
   const mem = o.memAboveIdle !== undefined ? `  peak PSS ${((o.idle! + o.memAboveIdle) / MB).toFixed(0)} MB = idle ${(o.idle! / MB).toFixed(0)} + ${(o.memAboveIdle / MB).toFixed(0)} MB [${o.growth}; renderer's own peak +${((o.rendererAboveIdle ?? 0) / MB).toFixed(0)}]` : '';
-  console.log(`  ${kind.padEnd(12)} T=${t}  ${(r.ms / 1000).toFixed(2)} s  ${rate(meta, r.ms).toFixed(0)} MB/s${mem}${r.note ? `  (${r.note})` : ''}`);
+  console.log(`  ${kind.padEnd(14)} T=${t}  ${(r.ms / 1000).toFixed(2)} s  ${rate(meta, r.ms).toFixed(0)} MB/s${mem}${r.note ? `  (${r.note})` : ''}`);
 }
 
 const t0 = performance.now();
@@ -169,14 +216,14 @@ for (const t of TRIALS) {
   for (let i = 0; i < RUNS; i++) {
     // Speed: the gathered volumes are summed and dropped, as the drain drops its output (in these
     // incognito contexts OPFS is an in-memory file system behind IPC, which no app user has).
-    for (const kind of ['drain', 'masked', 'masked-2threads'] as const) record(kind, t, await runJob(browser, pageUrl, { ...jobFor(kind, t), sink: 'none' }, { sample: false, timeoutMs: 120_000 }));
+    for (const kind of ['drain', 'drain-paced', 'masked', 'masked-2threads'] as const) record(kind, t, await runJob(browser, pageUrl, { ...VARIANTS[kind](t), sink: 'none' }, { sample: false, timeoutMs: 120_000 }));
   }
 }
 }
-console.log(`\nmemory: PSS of all Chromium processes every 50 ms, peak above the idle level just before; ${RUNS} runs of (b), 1 of (a); disk-backed profile (OPFS on disk)`);
+console.log(`\nmemory: PSS of all Chromium processes every 50 ms, peak above the idle level just before; ${RUNS} runs of (b), 1 of the others; disk-backed profile (OPFS on disk)`);
 for (const t of TRIALS) {
-  for (let i = 0; i < RUNS; i++) record('masked', t, await runJob(onDisk, pageUrl, jobFor('masked', t), { sample: true, timeoutMs: 120_000 }));
-  record('drain', t, await runJob(onDisk, pageUrl, jobFor('drain', t), { sample: true, timeoutMs: 120_000 }));
+  for (let i = 0; i < RUNS; i++) record('masked', t, await runJob(onDisk, pageUrl, VARIANTS.masked(t), { sample: true, timeoutMs: 120_000 }));
+  for (const kind of ['masked-unpaced', 'drain', 'drain-paced'] as const) record(kind, t, await runJob(onDisk, pageUrl, VARIANTS[kind](t), { sample: true, timeoutMs: 120_000 }));
 }
 // Diagnostic: the same jobs calling gc() as they go, in a browser started with
 // --expose-gc. The gap to the runs above is garbage V8 has not collected yet.
@@ -193,7 +240,7 @@ for (const t of TRIALS) {
     if (!r.ok || o.memAboveIdle === undefined) console.log(`  ${kind.padEnd(12)} T=${t}  failed: ${r.ok ? 'no sample' : r.error}`);
     else {
       liveMem.set(`${kind}:${t}`, o.memAboveIdle);
-      console.log(`  ${kind.padEnd(12)} T=${t}  ${(r.ms / 1000).toFixed(2)} s  peak PSS idle ${(o.idle! / MB).toFixed(0)} + ${(o.memAboveIdle / MB).toFixed(0)} MB [${o.growth}]`);
+      console.log(`  ${kind.padEnd(14)} T=${t}  ${(r.ms / 1000).toFixed(2)} s  peak PSS idle ${(o.idle! / MB).toFixed(0)} + ${(o.memAboveIdle / MB).toFixed(0)} MB [${o.growth}]`);
     }
   }
 }
@@ -222,10 +269,11 @@ const fmtRate = (c: Cell | undefined) => (!c ? '–' : !c.rates.length ? (c.fail
 const fmtMem = (xs: number[]) => (xs.length ? `${(median(xs) / MB).toFixed(0)} MB` : '–');
 const meta0 = metas.get(TRIALS[0])!;
 console.log(`\n=== betas masked pass — 143³ grid, ${meta0.nBrain} brain voxels (${((100 * meta0.nBrain) / VOXELS).toFixed(1)}%), gzip -1, module worker, medians of ${RUNS} ===`);
-console.log('trials  gz / raw MB     (a) DS drain  (b) masked   (b)/(a)  (b2) 2 threads (b2)/(a)  nifti-reader-js    NiiVue loadFromUrl  (b)/nrj  (b)/niivue');
+console.log('trials  gz / raw MB     (a) DS drain  (a2) paced    (b) masked   (b)/(a)  (b)/(a2)  (b2) 2 threads (b2)/(a)  nifti-reader-js    NiiVue loadFromUrl  (b)/nrj  (b)/niivue');
 for (const t of TRIALS) {
   const m = metas.get(t)!;
   const a = cell('drain', t);
+  const a2 = cell('drain-paced', t);
   const b = cell('masked', t);
   const b1 = cell('masked-2threads', t);
   const nrj = cells.get(`nifti-reader:${t}`);
@@ -236,8 +284,10 @@ for (const t of TRIALS) {
       String(t).padEnd(6),
       `${(m.gzBytes / MB).toFixed(0)} / ${(m.rawBytes / MB).toFixed(0)}`.padEnd(14),
       fmtRate(a).padEnd(12),
+      fmtRate(a2).padEnd(12),
       fmtRate(b).padEnd(11),
       (a.rates.length && b.rates.length ? (median(b.rates) / median(a.rates)).toFixed(2) : '–').padEnd(7),
+      (a2.rates.length && b.rates.length ? (median(b.rates) / median(a2.rates)).toFixed(2) : '–').padEnd(8),
       fmtRate(b1).padEnd(13),
       (a.rates.length && b1.rates.length ? (median(b1.rates) / median(a.rates)).toFixed(2) : '–').padEnd(8),
       fmtRate(nrj).padEnd(17),
@@ -249,7 +299,8 @@ for (const t of TRIALS) {
 }
 console.log('\npeak PSS above idle, medians. Target: the renderer during (b) < 300 MB, independent of T. "all" sums every Chromium');
 console.log('process; in these (incognito) contexts OPFS lives in the browser process\'s memory, so "all" also holds the output file.');
-console.log('trials  (b) renderer  (b) all  output to OPFS  (a) all  (b) gc()  (a) gc()  nifti-reader-js  NiiVue');
+console.log('(b) paces V8\'s collector to the chunks it drops, as the app does (src/formats/gc-pacer.ts); "unpaced" is the same pass without.');
+console.log('trials  (b) renderer  (b) all  (b) unpaced renderer  output to OPFS  (a) all  (a2) paced all  (b) gc()  (a) gc()  nifti-reader-js  NiiVue');
 for (const t of TRIALS) {
   const b = cell('masked', t);
   const out = outputBytes.get(t) ?? t * meta0.nBrain * 4;
@@ -258,8 +309,10 @@ for (const t of TRIALS) {
       String(t).padEnd(6),
       fmtMem(b.rendererMem).padEnd(12),
       fmtMem(b.mem).padEnd(7),
+      fmtMem(cell('masked-unpaced', t).rendererMem).padEnd(20),
       `${(out / MB).toFixed(0)} MB`.padEnd(14),
       fmtMem(cell('drain', t).mem).padEnd(9),
+      fmtMem(cell('drain-paced', t).mem).padEnd(14),
       fmtMem(liveMem.has(`masked:${t}`) ? [liveMem.get(`masked:${t}`)!] : []).padEnd(8),
       fmtMem(liveMem.has(`drain:${t}`) ? [liveMem.get(`drain:${t}`)!] : []).padEnd(8),
       fmtMem(cells.get(`nifti-reader:${t}`)?.mem ?? []).padEnd(15),

@@ -1,6 +1,6 @@
 /** Messages between bench/betas-pass.ts, the page (main.ts) and its worker (worker.ts). */
 
-export type JobKind = 'drain' | 'masked' | 'masked-2threads' | 'parallel' | 'nifti-reader' | 'niivue' | 'export' | 'pump-drain' | 'cursor-drain' | 'fetch-drain';
+export type JobKind = 'drain' | 'masked' | 'masked-2threads' | 'parallel' | 'parallel-download' | 'nifti-reader' | 'niivue' | 'export' | 'pump-drain' | 'cursor-drain' | 'fetch-drain';
 
 export interface Job {
   kind: JobKind;
@@ -16,6 +16,13 @@ export interface Job {
    * not collected yet.
    */
   forceGc?: boolean;
+  /**
+   * Whether the job's reader paces V8's collector (src/formats/gc-pacer.ts) to the chunks it drops.
+   * Default: on where the job runs the app's reader (masked, parallel, export), off for the plain drain.
+   */
+  pacing?: boolean;
+  /** With pacing: the nudge's size per EVERY (1 MiB) dropped (default: the app's, gc-pacer.ts). */
+  nudgeBytes?: number;
   /** masked/parallel: where the gathered volumes go: OPFS via the app's BetasWriter (default), or
    *  nowhere (only summed, to check them), like the drain drops its output. */
   sink?: 'opfs' | 'none';
@@ -24,6 +31,8 @@ export interface Job {
   order?: 'c' | 'file' | 'none';
   /** parallel: the byte source's ranged GETs in flight (k) and part size (default: the app's). */
   connections?: number;
+  /** parallel: inflate on a worker of its own (formats/inflate-offthread.ts), so the pass's thread is free to read the connections. */
+  inflaterThread?: boolean;
   partSize?: number;
 }
 
@@ -38,7 +47,7 @@ export interface JobOk {
   /** masked: bytes of the preallocated T × nBrain float32 output. */
   outputBytes?: number;
   /** parallel: what the byte source did. */
-  source?: { parts: number; partSize: number; peakInFlight: number; peakBufferedBytes: number; retries: number };
+  source?: { parts: number; partSize: number; peakInFlight: number; peakBufferedBytes: number; retries: number; starvedMs: number };
   /** Free-form detail (e.g. what the peer ended up holding). */
   note?: string;
 }

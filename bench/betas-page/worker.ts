@@ -19,6 +19,7 @@ import { parallelObjectStream, type ParallelSourceStats } from '../../src/data/p
 import { S3Client } from '../../src/data/s3/client.ts';
 import { maybeGunzip, StreamCursor } from '../../src/formats/nifti-stream.ts';
 import { brainIndices, brainIndicesCOrder, DIMS } from './brain.ts';
+import { paceDropped, setPacing } from '../../src/formats/gc-pacer.ts';
 import { errorText, type Job, type JobOk, type JobResult } from './protocol.ts';
 
 interface WorkerScope {
@@ -37,9 +38,10 @@ async function open(url: string): Promise<ReadableStream<Uint8Array>> {
 
 /**
  * Reads a stream to its end and drops what it reads, as the floor and the
- * breakdown jobs do. `each` runs per chunk (the gc() diagnostic).
+ * breakdown jobs do. `each` runs per chunk with the chunk's count and size
+ * (the gc() diagnostic, the paced drain).
  */
-async function drainStream(stream: ReadableStream<Uint8Array>, each?: (chunk: number) => void): Promise<{ bytes: number; chunks: number }> {
+async function drainStream(stream: ReadableStream<Uint8Array>, each?: (chunk: number, bytes: number) => void): Promise<{ bytes: number; chunks: number }> {
   const reader = stream.getReader();
   let bytes = 0;
   let chunks = 0;
@@ -48,7 +50,7 @@ async function drainStream(stream: ReadableStream<Uint8Array>, each?: (chunk: nu
     if (done) return { bytes, chunks };
     bytes += value.byteLength;
     chunks++;
-    each?.(chunks);
+    each?.(chunks, value.byteLength);
   }
 }
 
@@ -56,7 +58,7 @@ async function drain(job: Job): Promise<JobOk> {
   const t0 = performance.now();
   const body = await open(job.url);
   const inflated = body.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
-  const { bytes } = await drainStream(inflated, job.forceGc ? (n) => n % 16 === 0 && forceGc() : undefined);
+  const { bytes } = await drainStream(inflated, job.forceGc ? (n) => n % 16 === 0 && forceGc() : job.pacing ? (_, size) => paceDropped(size) : undefined);
   return { ok: true, ms: performance.now() - t0, inflatedBytes: bytes };
 }
 
@@ -124,9 +126,22 @@ async function parallel(job: Job): Promise<JobOk> {
     const src = parallelObjectStream(client, key, { etag: head.etag, size: head.size, concurrency: job.connections, partSize: job.partSize });
     stats = src.stats;
     return src.stream;
-  }, true);
+  }, !job.inflaterThread);
   const s = stats!;
-  return { ...r, source: { parts: s.parts, partSize: s.partSize, peakInFlight: s.peakInFlight, peakBufferedBytes: s.peakBufferedBytes, retries: s.retries } };
+  return { ...r, source: { parts: s.parts, partSize: s.partSize, peakInFlight: s.peakInFlight, peakBufferedBytes: s.peakBufferedBytes, retries: s.retries, starvedMs: s.starvedMs } };
+}
+
+/** The parallel source drained without decoding: what the connections deliver on their own. */
+async function parallelDownload(job: Job): Promise<JobOk> {
+  const cut = job.url.lastIndexOf('/');
+  const client = new S3Client(job.url.slice(0, cut));
+  const key = decodeURIComponent(job.url.slice(cut + 1));
+  const head = await client.head(key);
+  const t0 = performance.now();
+  const src = parallelObjectStream(client, key, { etag: head.etag, size: head.size, concurrency: job.connections, partSize: job.partSize });
+  const { bytes } = await drainStream(src.stream);
+  const s = src.stats;
+  return { ok: true, ms: performance.now() - t0, inflatedBytes: bytes, source: { parts: s.parts, partSize: s.partSize, peakInFlight: s.peakInFlight, peakBufferedBytes: s.peakBufferedBytes, retries: s.retries, starvedMs: s.starvedMs } };
 }
 
 async function niftiReader(job: Job): Promise<JobOk> {
@@ -199,7 +214,8 @@ async function cursorDrain(job: Job): Promise<JobOk> {
 
 scope.onmessage = (e) => {
   const job = e.data;
-  const run = job.kind === 'drain' ? drain : job.kind === 'masked' ? masked : job.kind === 'masked-2threads' ? maskedTwoThreads : job.kind === 'parallel' ? parallel : job.kind === 'nifti-reader' ? niftiReader : job.kind === 'export' ? exportZip : job.kind === 'pump-drain' ? pumpDrain : job.kind === 'fetch-drain' ? fetchDrain : job.kind === 'cursor-drain' ? cursorDrain : null;
+  setPacing(job.pacing ?? job.kind !== 'drain', job.nudgeBytes);
+  const run = job.kind === 'drain' ? drain : job.kind === 'masked' ? masked : job.kind === 'masked-2threads' ? maskedTwoThreads : job.kind === 'parallel' ? parallel : job.kind === 'parallel-download' ? parallelDownload : job.kind === 'nifti-reader' ? niftiReader : job.kind === 'export' ? exportZip : job.kind === 'pump-drain' ? pumpDrain : job.kind === 'fetch-drain' ? fetchDrain : job.kind === 'cursor-drain' ? cursorDrain : null;
   if (!run) {
     scope.postMessage({ ok: false, error: `job ${job.kind} does not run in the worker` });
     return;

@@ -6,6 +6,7 @@
 import { Gunzip } from 'fflate';
 import { inflateOffThread } from './inflate-offthread.ts';
 import { headerSizeFromMagic, isGzip, NiftiFormatError, parseNiftiHeader, bytesPerVolume, volumeCount, type NiftiHeader } from './nifti.ts';
+import { paceDropped } from './gc-pacer.ts';
 
 /** Reads exact byte counts from a stream of chunks, tracking the position. */
 export class StreamCursor {
@@ -52,6 +53,7 @@ export class StreamCursor {
       }
       this.chunk = value;
       this.offset = 0;
+      paceDropped(value.byteLength);
     }
     return true;
   }
