@@ -5,7 +5,8 @@
  * with the dev server capping every connection at C MB/s (what one S3
  * connection gives), against, in the same run:
  *   - the floor: fetch + DecompressionStream over an uncapped connection, output
- *     dropped (the browser's raw inflate rate on this file);
+ *     dropped (the browser's raw inflate rate on this file); also printed: the
+ *     same drain pacing V8's collector as the app's reader does (gc-pacer.ts);
  *   - one capped stream (plain fetch → the same pass), which should give about C.
  * The target is pass ≥ 0.8 × min(k × C, floor), rates in MB/s of the
  * COMPRESSED file (the unit the link and the cap are in). Also printed: the
@@ -63,7 +64,7 @@ const row = (label: string, k: number) => rows.get(label) ?? (rows.set(label, { 
 async function measure(label: string, k: number, j: Job, capped: boolean): Promise<void> {
   bucket.setFaults(capped ? { bandwidthBytesPerSec: CAP } : null);
   bucket.resetStats();
-  const { result } = await runJob(browser, page.pageUrl, j, { sample: false, timeoutMs: 600_000 });
+  const { result, cpu } = await runJob(browser, page.pageUrl, j, { sample: false, timeoutMs: 600_000 });
   const r = row(label, k);
   if (!result.ok) {
     r.failed ??= result.error;
@@ -71,7 +72,7 @@ async function measure(label: string, k: number, j: Job, capped: boolean): Promi
     return;
   }
   const ok = result as JobOk;
-  if (ok.inflatedBytes !== meta.rawBytes) r.failed ??= `saw ${ok.inflatedBytes} inflated bytes, the file has ${meta.rawBytes}`;
+  if (ok.inflatedBytes !== (j.kind === 'parallel-download' ? meta.gzBytes : meta.rawBytes)) r.failed ??= `saw ${ok.inflatedBytes} inflated bytes, the file has ${meta.rawBytes}`;
   if (ok.outputSum !== undefined && !sumsAgree(ok.outputSum, meta.sum)) r.failed ??= `output checksum ${ok.outputSum} ≠ generator's ${meta.sum}`;
   const gz = meta.gzBytes / MB / (ok.ms / 1000);
   r.gzRates.push(gz);
@@ -85,7 +86,8 @@ async function measure(label: string, k: number, j: Job, capped: boolean): Promi
   console.log(
     `  ${label.padEnd(14)} ${(ok.ms / 1000).toFixed(2)} s  ${gz.toFixed(1)} MB/s gz (${(meta.rawBytes / MB / (ok.ms / 1000)).toFixed(0)} MB/s inflated)` +
       `  server saw ${bucket.stats().maxConcurrent} at once` +
-      (ok.source ? `  peak in flight ${ok.source.peakInFlight} parts / ${(ok.source.peakBufferedBytes / MB).toFixed(1)} MB buffered, ${ok.source.retries} retries` : ''),
+      `  CPU ms: ${cpu}` +
+      (ok.source ? `  peak in flight ${ok.source.peakInFlight} parts / ${(ok.source.peakBufferedBytes / MB).toFixed(1)} MB buffered, ${ok.source.retries} retries, decoder waited ${ok.source.starvedMs.toFixed(0)} ms for bytes` : ''),
   );
 }
 
@@ -94,8 +96,11 @@ const t0 = performance.now();
 for (let i = 0; i < RUNS; i++) {
   console.log(`round ${i + 1}`);
   await measure('floor (DS)', 0, job('drain'), false);
+  await measure('floor, paced', 0, job('drain', { pacing: true }), false);
   await measure('single stream', 1, job('masked', { sink: 'none' }), true);
   for (const k of KS) await measure(`k=${k}`, k, job('parallel', { connections: k, partSize: PART, sink: 'none' }), true);
+  for (const k of KS) await measure(`2 threads k=${k}`, k, job('parallel', { connections: k, partSize: PART, sink: 'none', inflaterThread: true }), true);
+  for (const k of KS) await measure(`download k=${k}`, k, job('parallel-download', { connections: k, partSize: PART }), true);
 }
 await browser.close();
 await page.close();
@@ -105,9 +110,11 @@ const floor = median(row('floor (DS)', 0).gzRates);
 const single = median(row('single stream', 1).gzRates);
 const fmt = (x: number) => x.toFixed(1).padStart(6);
 console.log(`\n=== betas pass over parallel ranged GETs: ${(meta.gzBytes / MB).toFixed(0)} MB gz (${(meta.rawBytes / meta.gzBytes).toFixed(1)}:1), cap C = ${CAP / MB} MB/s per connection, medians of ${RUNS} ===`);
+const paced = median(row('floor, paced', 0).gzRates);
 console.log(`floor: fetch + DecompressionStream, uncapped: ${floor.toFixed(1)} MB/s gz (${((floor * meta.rawBytes) / meta.gzBytes).toFixed(0)} MB/s inflated)`);
+console.log(`  the same drain pacing V8's collector as the app's reader does (gc-pacer.ts): ${paced.toFixed(1)} MB/s gz = ${(paced / floor).toFixed(2)} × floor`);
 console.log(`single capped stream → the same pass: ${single.toFixed(1)} MB/s gz = ${(single / (CAP / MB)).toFixed(2)} × C`);
-console.log('   k   part      pass MB/s   × C    target 0.8×min(kC, floor)   pass/target   × single   server at once   peak in flight');
+console.log('   k   part      pass MB/s   × C    target 0.8×min(kC, floor)   pass/target   × single   server at once   peak in flight   pass / 0.8×min(kC, paced floor)');
 for (const k of KS) {
   const r = row(`k=${k}`, k);
   if (r.failed || !r.gzRates.length) {
@@ -117,7 +124,7 @@ for (const k of KS) {
   const pass = median(r.gzRates);
   const target = 0.8 * Math.min(k * (CAP / MB), floor);
   console.log(
-    `${String(k).padStart(4)}  ${((r.partSize ?? 0) / 2 ** 20).toFixed(1).padStart(4)} MiB ${fmt(pass)}      ${(pass / (CAP / MB)).toFixed(2).padStart(5)}   ${fmt(target)}                      ${(pass / target).toFixed(2).padStart(5)}${pass >= target ? ' ✓' : ' ✗'}    ${(pass / single).toFixed(2).padStart(5)}    ${String(Math.max(...r.serverConcurrent)).padStart(6)}          ${Math.max(...r.peakInFlight)} parts, ${(Math.max(...r.peakBuffered) / MB).toFixed(1)} MB`,
+    `${String(k).padStart(4)}  ${((r.partSize ?? 0) / 2 ** 20).toFixed(1).padStart(4)} MiB ${fmt(pass)}      ${(pass / (CAP / MB)).toFixed(2).padStart(5)}   ${fmt(target)}                      ${(pass / target).toFixed(2).padStart(5)}${pass >= target ? ' ✓' : ' ✗'}    ${(pass / single).toFixed(2).padStart(5)}    ${String(Math.max(...r.serverConcurrent)).padStart(6)}          ${Math.max(...r.peakInFlight)} parts, ${(Math.max(...r.peakBuffered) / MB).toFixed(1)} MB   ${(pass / (0.8 * Math.min(k * (CAP / MB), paced))).toFixed(2)}`,
   );
 }
 const defK = DEFAULT_CONCURRENCY;

@@ -148,6 +148,35 @@ export function chromiumPss(): { total: number; byType: Map<string, number> } {
 
 export type PssSample = ReturnType<typeof chromiumPss>;
 
+/** CPU time (user + system) of the Chromium processes and of this Node process (the dev server), ms by process type. */
+export function cpuTimes(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of chromiumPids()) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+      const type = processType(pid);
+      out.set(type, (out.get(type) ?? 0) + ms);
+    } catch {
+      // gone
+    }
+  }
+  const self = process.cpuUsage();
+  out.set('node (dev server)', (self.user + self.system) / 1000);
+  return out;
+}
+
+/** "renderer 1830, network 410, …": CPU ms each process type used between two cpuTimes() readings. */
+export function cpuUsed(before: Map<string, number>, after: Map<string, number>): string {
+  return [...after]
+    .map(([t, v]) => [t, v - (before.get(t) ?? 0)] as const)
+    .filter(([, d]) => d >= 20)
+    .sort((a, b) => b[1] - a[1])
+    .map(([t, d]) => `${t} ${d.toFixed(0)}`)
+    .join(', ');
+}
+
 /** Samples every 50 ms; keeps the sample with the highest total. */
 export class Sampler {
   private timer: NodeJS.Timeout | undefined;
@@ -202,6 +231,8 @@ export interface Outcome {
   idle?: number;
   /** Per process type growth at the peak. */
   growth?: string;
+  /** CPU ms per process type during the job (cpuUsed). */
+  cpu: string;
 }
 
 export async function runJob(browser: Browser, pageUrl: string, job: Job, opts: { sample: boolean; timeoutMs: number }): Promise<Outcome> {
@@ -221,13 +252,16 @@ export async function runJob(browser: Browser, pageUrl: string, job: Job, opts: 
     const timedOut = new Promise<JobResult>((r) => {
       timer = setTimeout(() => r({ ok: false, error: `timeout after ${opts.timeoutMs / 1000} s` }), opts.timeoutMs);
     });
+    const cpu0 = cpuTimes();
     const evaluated = page.evaluate((j) => window.betasBench(j), job).catch((e: unknown): JobResult => ({ ok: false, error: e instanceof Error ? e.message.split('\n')[0] : String(e) }));
     const result = await Promise.race([evaluated, crashed, timedOut]);
     clearTimeout(timer);
+    const cpu = cpuUsed(cpu0, cpuTimes());
     if (opts.sample) sampler.stop();
-    if (!idle) return { result };
+    if (!idle) return { result, cpu };
     return {
       result,
+      cpu,
       idle: idle.total,
       memAboveIdle: sampler.peak.total - idle.total,
       rendererAboveIdle: sampler.peakRenderer - (idle.byType.get('renderer') ?? 0),
