@@ -87,7 +87,7 @@ async function measure(label: string, k: number, j: Job, capped: boolean): Promi
     `  ${label.padEnd(14)} ${(ok.ms / 1000).toFixed(2)} s  ${gz.toFixed(1)} MB/s gz (${(meta.rawBytes / MB / (ok.ms / 1000)).toFixed(0)} MB/s inflated)` +
       `  server saw ${bucket.stats().maxConcurrent} at once` +
       `  CPU ms: ${cpu}` +
-      (ok.source ? `  peak in flight ${ok.source.peakInFlight} parts / ${(ok.source.peakBufferedBytes / MB).toFixed(1)} MB buffered, ${ok.source.retries} retries, decoder waited ${ok.source.starvedMs.toFixed(0)} ms for bytes` : ''),
+      (ok.source ? `  peak in flight ${ok.source.peakInFlight} parts / ${(ok.source.peakBufferedBytes / MB).toFixed(1)} MB buffered, ${ok.source.retries} retries, source empty when read ${ok.source.starvedMs.toFixed(0)} ms (the pump reads ahead of the inflater)` : ''),
   );
 }
 
