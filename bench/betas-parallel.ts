@@ -64,7 +64,7 @@ const row = (label: string, k: number) => rows.get(label) ?? (rows.set(label, { 
 async function measure(label: string, k: number, j: Job, capped: boolean): Promise<void> {
   bucket.setFaults(capped ? { bandwidthBytesPerSec: CAP } : null);
   bucket.resetStats();
-  const { result, cpu } = await runJob(browser, page.pageUrl, j, { sample: false, timeoutMs: 600_000 });
+  const { result, cpu, threads } = await runJob(browser, page.pageUrl, j, { sample: false, timeoutMs: 600_000 });
   const r = row(label, k);
   if (!result.ok) {
     r.failed ??= result.error;
@@ -86,7 +86,7 @@ async function measure(label: string, k: number, j: Job, capped: boolean): Promi
   console.log(
     `  ${label.padEnd(14)} ${(ok.ms / 1000).toFixed(2)} s  ${gz.toFixed(1)} MB/s gz (${(meta.rawBytes / MB / (ok.ms / 1000)).toFixed(0)} MB/s inflated)` +
       `  server saw ${bucket.stats().maxConcurrent} at once` +
-      `  CPU ms: ${cpu}` +
+      `  CPU ms: ${cpu}; busiest threads, ms: ${threads}` +
       (ok.source ? `  peak in flight ${ok.source.peakInFlight} parts / ${(ok.source.peakBufferedBytes / MB).toFixed(1)} MB buffered, ${ok.source.retries} retries, source empty when read ${ok.source.starvedMs.toFixed(0)} ms (the pump reads ahead of the inflater)` : ''),
   );
 }

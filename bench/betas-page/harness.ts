@@ -167,6 +167,39 @@ export function cpuTimes(): Map<string, number> {
   return out;
 }
 
+/** Per thread of the Chromium processes: [cpu ns, run-queue wait ns] from /proc/<pid>/task/<tid>/schedstat, keyed "pid/tid name". */
+export function threadTimes(): Map<string, [number, number]> {
+  const out = new Map<string, [number, number]>();
+  for (const pid of chromiumPids()) {
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const [cpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+        const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+        out.set(`${processType(pid)}/${tid} ${name}`, [cpu, wait]);
+      } catch {
+        // gone
+      }
+    }
+  }
+  return out;
+}
+
+/** The `n` threads that ran longest between two threadTimes() readings: "name cpu ms (waited for a core ms)". */
+export function busiestThreads(before: Map<string, [number, number]>, after: Map<string, [number, number]>, n = 4): string {
+  return [...after]
+    .map(([k, [c, w]]) => [k.replace(/\/\d+ /, ' '), (c - (before.get(k)?.[0] ?? 0)) / 1e6, (w - (before.get(k)?.[1] ?? 0)) / 1e6] as const)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, c, w]) => `${k} ${c.toFixed(0)} (waited ${w.toFixed(0)})`)
+    .join(', ');
+}
+
 /** "renderer 1830, network 410, …": CPU ms each process type used between two cpuTimes() readings. */
 export function cpuUsed(before: Map<string, number>, after: Map<string, number>): string {
   return [...after]
@@ -233,6 +266,8 @@ export interface Outcome {
   growth?: string;
   /** CPU ms per process type during the job (cpuUsed). */
   cpu: string;
+  /** The busiest Chromium threads during the job, with their time waiting for a core (busiestThreads). */
+  threads: string;
 }
 
 export async function runJob(browser: Browser, pageUrl: string, job: Job, opts: { sample: boolean; timeoutMs: number }): Promise<Outcome> {
@@ -253,15 +288,18 @@ export async function runJob(browser: Browser, pageUrl: string, job: Job, opts: 
       timer = setTimeout(() => r({ ok: false, error: `timeout after ${opts.timeoutMs / 1000} s` }), opts.timeoutMs);
     });
     const cpu0 = cpuTimes();
+    const threads0 = threadTimes();
     const evaluated = page.evaluate((j) => window.betasBench(j), job).catch((e: unknown): JobResult => ({ ok: false, error: e instanceof Error ? e.message.split('\n')[0] : String(e) }));
     const result = await Promise.race([evaluated, crashed, timedOut]);
     clearTimeout(timer);
     const cpu = cpuUsed(cpu0, cpuTimes());
+    const threads = busiestThreads(threads0, threadTimes());
     if (opts.sample) sampler.stop();
-    if (!idle) return { result, cpu };
+    if (!idle) return { result, cpu, threads };
     return {
       result,
       cpu,
+      threads,
       idle: idle.total,
       memAboveIdle: sampler.peak.total - idle.total,
       rendererAboveIdle: sampler.peakRenderer - (idle.byType.get('renderer') ?? 0),
