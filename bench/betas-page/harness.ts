@@ -171,7 +171,7 @@ export function cpuTimes(): Map<string, number> {
 export function threadTimes(): Map<string, [number, number]> {
   const out = new Map<string, [number, number]>();
   for (const pid of chromiumPids()) {
-    let tids: string[] = [];
+    let tids: string[];
     try {
       tids = readdirSync(`/proc/${pid}/task`);
     } catch {
