@@ -53,6 +53,7 @@ export class StreamCursor {
       }
       this.chunk = value;
       this.offset = 0;
+      // The chunk is dropped once consumed: let the collector keep pace with it (gc-pacer.ts).
       paceDropped(value.byteLength);
     }
     return true;
