@@ -172,11 +172,9 @@ interface Cell {
 const cells = new Map<string, Cell>();
 /** A job as the report names it: the job kind, or a variant of it (pacing on or off). */
 type Label = JobKind | 'drain-paced' | 'masked-unpaced';
-const VARIANTS: Record<Label, (t: number) => Job> = {
-  ...(Object.fromEntries((['drain', 'masked', 'masked-2threads', 'parallel', 'nifti-reader', 'niivue', 'export', 'pump-drain', 'cursor-drain', 'fetch-drain'] as const).map((k) => [k, (t: number) => jobFor(k, t)])) as Record<JobKind, (t: number) => Job>),
-  'drain-paced': (t) => ({ ...jobFor('drain', t), pacing: true }),
-  'masked-unpaced': (t) => ({ ...jobFor('masked', t), pacing: false }),
-};
+/** The job a label stands for: the pacing variants are the drain and the pass with it on or off. */
+const variant = (label: Label, t: number): Job =>
+  label === 'drain-paced' ? { ...jobFor('drain', t), pacing: true } : label === 'masked-unpaced' ? { ...jobFor('masked', t), pacing: false } : jobFor(label, t);
 const cell = (kind: Label, t: number): Cell => {
   const key = `${kind}:${t}`;
   let c = cells.get(key);
@@ -216,14 +214,14 @@ for (const t of TRIALS) {
   for (let i = 0; i < RUNS; i++) {
     // Speed: the gathered volumes are summed and dropped, as the drain drops its output (in these
     // incognito contexts OPFS is an in-memory file system behind IPC, which no app user has).
-    for (const kind of ['drain', 'drain-paced', 'masked', 'masked-2threads'] as const) record(kind, t, await runJob(browser, pageUrl, { ...VARIANTS[kind](t), sink: 'none' }, { sample: false, timeoutMs: 120_000 }));
+    for (const kind of ['drain', 'drain-paced', 'masked', 'masked-2threads'] as const) record(kind, t, await runJob(browser, pageUrl, { ...variant(kind, t), sink: 'none' }, { sample: false, timeoutMs: 120_000 }));
   }
 }
 }
 console.log(`\nmemory: PSS of all Chromium processes every 50 ms, peak above the idle level just before; ${RUNS} runs of (b), 1 of the others; disk-backed profile (OPFS on disk)`);
 for (const t of TRIALS) {
-  for (let i = 0; i < RUNS; i++) record('masked', t, await runJob(onDisk, pageUrl, VARIANTS.masked(t), { sample: true, timeoutMs: 120_000 }));
-  for (const kind of ['masked-unpaced', 'drain', 'drain-paced'] as const) record(kind, t, await runJob(onDisk, pageUrl, VARIANTS[kind](t), { sample: true, timeoutMs: 120_000 }));
+  for (let i = 0; i < RUNS; i++) record('masked', t, await runJob(onDisk, pageUrl, variant('masked', t), { sample: true, timeoutMs: 120_000 }));
+  for (const kind of ['masked-unpaced', 'drain', 'drain-paced'] as const) record(kind, t, await runJob(onDisk, pageUrl, variant(kind, t), { sample: true, timeoutMs: 120_000 }));
 }
 // Diagnostic: the same jobs calling gc() as they go, in a browser started with
 // --expose-gc. The gap to the runs above is garbage V8 has not collected yet.

@@ -99,8 +99,10 @@ export function useTrialCount(subject: string | null, session: string | null) {
   });
 }
 
-/** A session's trial table (laion_fmri's TSV: session, run, beta_index, label), parsed and validated. */
-/** One session's trial table: the query every view shares, so each table is fetched once. */
+/**
+ * A session's trial table (laion_fmri's TSV: session, run, beta_index, label), parsed and validated:
+ * the query every view shares, so each table is fetched once.
+ */
 export function trialTableQuery(endpoint: string, subject: string | null, session: string | null) {
   return {
     queryKey: ['trial-table', endpoint, subject, session],

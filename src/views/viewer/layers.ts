@@ -37,7 +37,6 @@ export function roiColor(category: string, indexInCategory: number, countInCateg
   return base.map((c) => Math.max(0, Math.min(255, Math.round(t >= 0 ? c + (255 - c) * t * 0.8 : c * f)))) as [number, number, number];
 }
 
-/** Robust display range: the p-th percentiles of the finite, nonzero values. */
 /** The k-th smallest of `v` (0-based), partially reordering `v` (Hoare's quickselect, median-of-three pivot). */
 export function select(v: Float64Array, k: number): number {
   let lo = 0;
@@ -67,6 +66,7 @@ export function select(v: Float64Array, k: number): number {
   return v[k];
 }
 
+/** Robust display range: the p-th percentiles of the finite, nonzero values. */
 export function robustRange(data: Float32Array, lo = 0.01, hi = 0.995): [number, number] {
   const step = Math.max(1, Math.floor(data.length / 200_000));
   const all = new Float64Array(Math.ceil(data.length / step));
