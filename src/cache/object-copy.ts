@@ -167,7 +167,7 @@ export class ObjectCopy {
       this.written += n;
     } catch (e) {
       this.writing = false;
-      this.dropped = e instanceof DOMException && e.name === 'QuotaExceededError' ? 'not enough browser storage for an offline copy' : `the offline copy could not be written (${e instanceof Error ? e.message : String(e)})`;
+      this.dropped = e instanceof DOMException && e.name === 'QuotaExceededError' ? 'not enough browser storage for an offline copy' : `the offline copy could not be written (${e instanceof Error ? e.message.replace(/\.$/, '') : String(e)})`;
     }
   }
 

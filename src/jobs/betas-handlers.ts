@@ -39,8 +39,13 @@ export const betasHandlers: Handlers<BetasApi> = {
       trials: args.trials,
       nBrain: gather.length,
     });
-    // The compressed file's copy in this browser, if one exists or the user wants one.
-    const copy = await ObjectCopy.open(args.endpoint, args.betasKey, args.betasEtag, args.expectedSize, { create: !!args.keepCopy }).catch(() => null);
+    // The compressed file's copy in this browser, if one exists or the user wants one. Null when
+    // another tab holds it; if it cannot be opened, the pass runs from the network and says why.
+    let copyFault: string | null = null;
+    const copy = await ObjectCopy.open(args.endpoint, args.betasKey, args.betasEtag, args.expectedSize, { create: !!args.keepCopy }).catch((e: unknown) => {
+      copyFault = `the offline copy could not be opened (${e instanceof Error ? `${e.name}: ${e.message.replace(/\.$/, '')}` : String(e)})`;
+      return null;
+    });
     let copyOutcome: 'done' | 'interrupted' | 'bad' = 'interrupted';
     const p: BetasProgress = { phase: 'stream', bytesFetched: 0, bytesTotal: args.expectedSize, bytesInflated: 0, volumesDone: 0, volumes: args.trials, transposed: 0 };
     let last = 0;
@@ -106,7 +111,7 @@ export const betasHandlers: Handlers<BetasApi> = {
       copyOutcome = 'done';
       const wasComplete = copy?.complete ?? false;
       const committed = await copy?.close('done');
-      if (args.keepCopy || wasComplete) p.offlineCopy = wasComplete || committed ? 'kept' : (copy?.dropped ?? 'another tab is writing it');
+      if (args.keepCopy || wasComplete) p.offlineCopy = wasComplete || committed ? 'kept' : (copy?.dropped ?? copyFault ?? 'another tab is writing it');
       p.phase = 'transpose';
       report(true);
       const manifest = await writer.commit((f) => ((p.transposed = f), report()));

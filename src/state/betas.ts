@@ -60,6 +60,8 @@ export function useBuildBetas() {
   const [progress, setProgress] = useState<BetasProgress | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [startedAt, setStartedAt] = useState(0);
+  /** What became of the offline copy the last pass was asked to keep, when it was not kept (why). */
+  const [copyFault, setCopyFault] = useState<string | null>(null);
   const abort = useRef<AbortController | null>(null);
   const start = useCallback(
     async (args: BuildBetasArgs) => {
@@ -67,10 +69,15 @@ export function useBuildBetas() {
       const ac = new AbortController();
       abort.current = ac;
       setError(null);
+      setCopyFault(null);
       setStartedAt(performance.now());
       setProgress({ phase: 'stream', bytesFetched: 0, bytesTotal: args.expectedSize, bytesInflated: 0, volumesDone: 0, volumes: args.trials });
       try {
-        const m = await betasWorker().call('build', args, { signal: ac.signal, onProgress: setProgress });
+        const onProgress = (q: BetasProgress) => {
+          setProgress(q);
+          if (q.offlineCopy && q.offlineCopy !== 'kept') setCopyFault(q.offlineCopy);
+        };
+        const m = await betasWorker().call('build', args, { signal: ac.signal, onProgress });
         qc.setQueryData(['betas-entry', betasEntryParts(args)], m as BetasManifest);
       } catch (e) {
         if (!isAbortError(e)) setError(e);
@@ -83,7 +90,7 @@ export function useBuildBetas() {
     [qc],
   );
   const cancel = useCallback(() => abort.current?.abort(), []);
-  return { start, cancel, progress, error, startedAt };
+  return { start, cancel, progress, error, startedAt, copyFault };
 }
 
 /** One trial's brain row, or the mean of several (`trials` with more than one index). */

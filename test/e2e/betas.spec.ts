@@ -163,6 +163,24 @@ test('a full browser storage quota: a clear message, nothing half-written kept, 
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseURL!).origin });
 });
 
+test('an offline copy that cannot be opened: the pass still runs from the network, and says why the file was not kept', async ({ page }) => {
+  await page.goto(VIEW);
+  // A file where the folder of offline copies belongs: opening a copy fails with a TypeMismatchError.
+  await page.evaluate(async () => {
+    let d = await navigator.storage.getDirectory();
+    for (const n of ['laion-fmri-explorer', 'v1']) d = await d.getDirectoryHandle(n, { create: true });
+    await d.removeEntry('objects', { recursive: true }).catch(() => undefined);
+    await d.getFileHandle('objects', { create: true });
+  });
+  await page.reload();
+  const panel = page.getByTestId('betas-panel');
+  await expect(panel.getByRole('checkbox', { name: /keep the compressed file/ })).toBeChecked();
+  await panel.getByRole('button', { name: 'Stream ses-01 betas' }).click();
+  await expect(panel.getByTestId('betas-cached')).toHaveText(/^120 trials/, { timeout: 60_000 });
+  await expect(panel.getByTestId('betas-copy-fault')).toHaveText(/^The compressed file was not kept offline: the offline copy could not be opened \(TypeMismatchError: [^)]*[^.]\)\.$/);
+  await expect(panel.getByTestId('betas-copy')).toHaveCount(0);
+});
+
 /** Deletes the derived (masked) betas entries, keeping any copy of the compressed file. */
 async function dropMaskedEntries(page: import('@playwright/test').Page): Promise<void> {
   await page.evaluate(async () => {
