@@ -20,11 +20,11 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium, type Browser } from '@playwright/test';
 import { startBucketServer } from '../tools/s3-server/server.ts';
 import { sumsAgree, VOXELS } from './betas-page/brain.ts';
-import { DATA_DIR, OUT, ensureData, fileName, MB, median, REPO, runJob, servePage, type DataMeta, type Outcome } from './betas-page/harness.ts';
+import { DATA_DIR, ensureData, fileName, MB, median, REPO, runJob, servePage, warmUp, type DataMeta, type Outcome } from './betas-page/harness.ts';
 import type { Job, JobKind } from './betas-page/protocol.ts';
+import { bareHost } from './betas-page/bare-chromium.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -61,21 +61,17 @@ if (!existsSync(resolve(REPO, 'src/formats/masked-pass.ts'))) {
 const server = await servePage();
 const pageUrl = server.pageUrl;
 const bucket = await startBucketServer({ buckets: { bench: DATA_DIR }, port: 0 });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-});
+// Chromium over a bare DevTools pipe, as a user runs it: Playwright would attach to every worker
+// and copy each response body (bare-chromium.ts).
+const browser = await bareHost();
 
 const jobFor = (kind: JobKind, trials: number): Job => ({ kind, url: `${bucket.url}/bench/${fileName(trials)}`, name: fileName(trials), volumes: trials });
 const rate = (meta: DataMeta, ms: number) => meta.rawBytes / MB / (ms / 1000);
+await warmUp(browser, pageUrl, jobFor('drain', TRIALS[0]));
 
 // A disk-backed profile, as users have: in an ephemeral context OPFS lives in the browser process's
 // memory, behind IPC, which would count what the job writes (rows, a zip) as memory.
-const profile = resolve(OUT, 'export-profile');
-const onDisk = {
-  newContext: () =>
-    chromium.launchPersistentContext(profile, { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'] }),
-} as unknown as Browser;
+const onDisk = await bareHost({ onDisk: true });
 
 if (args.export) {
   console.log('\nexport: whole brain, every trial, zip into OPFS (disk-backed profile) straight from the file (app export handler); peak PSS above idle');
@@ -94,6 +90,7 @@ if (args.export) {
     }
   }
   await browser.close();
+  await onDisk.close();
   await bucket.close();
   await server.close();
   process.exit(0);
@@ -120,6 +117,7 @@ if (args.breakdown) {
     console.log(`  T=${t}  ` + kinds.map((k) => `${k} ${median(rates.get(k)!).toFixed(0)} MB/s (${(median(rates.get(k)!) / base).toFixed(2)})`).join('  '));
   }
   await browser.close();
+  await onDisk.close();
   await bucket.close();
   await server.close();
   process.exit(0);
@@ -156,6 +154,7 @@ if (args.pacing) {
     }
   }
   await browser.close();
+  await onDisk.close();
   await bucket.close();
   await server.close();
   process.exit(0);
@@ -225,10 +224,7 @@ for (const t of TRIALS) {
 }
 // Diagnostic: the same jobs calling gc() as they go, in a browser started with
 // --expose-gc. The gap to the runs above is garbage V8 has not collected yet.
-const gcBrowser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--js-flags=--expose-gc'],
-});
+const gcBrowser = await bareHost({ args: ['--js-flags=--expose-gc'] });
 console.log('\nmemory, diagnostic: the same jobs forcing gc() (every 2 volumes / 16 chunks), 1 run each; rates not comparable');
 const liveMem = new Map<string, number>();
 for (const t of TRIALS) {
@@ -258,6 +254,7 @@ if (!args['no-peers']) {
   }
 }
 await browser.close();
+await onDisk.close();
 await server.close();
 await bucket.close();
 

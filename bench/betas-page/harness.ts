@@ -8,11 +8,11 @@ import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import type { Browser } from '@playwright/test';
 import { build, preview } from 'vite';
 import { allocateNifti1 } from '../../src/formats/nifti-write.ts';
 import { brainIndices, DIMS, fillTrial, VOXELS } from './brain.ts';
 import type { Job, JobResult } from './protocol.ts';
+import type { JobHost } from './bare-chromium.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const OUT = resolve(REPO, 'bench/out');
@@ -270,12 +270,9 @@ export interface Outcome {
   threads: string;
 }
 
-export async function runJob(browser: Browser, pageUrl: string, job: Job, opts: { sample: boolean; timeoutMs: number }): Promise<Outcome> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
+export async function runJob(host: JobHost, pageUrl: string, job: Job, opts: { sample: boolean; timeoutMs: number }): Promise<Outcome> {
+  const page = await host.open(pageUrl);
   try {
-    await page.goto(pageUrl);
-    await page.waitForFunction(() => typeof window.betasBench === 'function');
     let idle: PssSample | undefined;
     const sampler = new Sampler();
     if (opts.sample) {
@@ -283,14 +280,13 @@ export async function runJob(browser: Browser, pageUrl: string, job: Job, opts: 
       sampler.start();
     }
     let timer: NodeJS.Timeout | undefined;
-    const crashed = new Promise<JobResult>((r) => page.once('crash', () => r({ ok: false, error: 'renderer crashed (out of memory?)' })));
     const timedOut = new Promise<JobResult>((r) => {
       timer = setTimeout(() => r({ ok: false, error: `timeout after ${opts.timeoutMs / 1000} s` }), opts.timeoutMs);
     });
     const cpu0 = cpuTimes();
     const threads0 = threadTimes();
-    const evaluated = page.evaluate((j) => window.betasBench(j), job).catch((e: unknown): JobResult => ({ ok: false, error: e instanceof Error ? e.message.split('\n')[0] : String(e) }));
-    const result = await Promise.race([evaluated, crashed, timedOut]);
+    const evaluated = page.run(job).catch((e: unknown): JobResult => ({ ok: false, error: e instanceof Error ? e.message.split('\n')[0] : String(e) }));
+    const result = await Promise.race([evaluated, page.crashed, timedOut]);
     clearTimeout(timer);
     const cpu = cpuUsed(cpu0, cpuTimes());
     const threads = busiestThreads(threads0, threadTimes());
@@ -306,9 +302,14 @@ export async function runJob(browser: Browser, pageUrl: string, job: Job, opts: 
       growth: growth(idle, sampler.peak),
     };
   } finally {
-    await context.close().catch(() => undefined);
+    await page.close().catch(() => undefined);
     await new Promise((r) => setTimeout(r, 300)); // let the renderer go before the next idle level
   }
+}
+
+/** The first job in a fresh browser runs slow (caches, code): one unmeasured run of `job` first. */
+export async function warmUp(host: JobHost, pageUrl: string, job: Job): Promise<void> {
+  await runJob(host, pageUrl, job, { sample: false, timeoutMs: 600_000 });
 }
 
 export const median = (xs: number[]) => {

@@ -1,6 +1,6 @@
 /**
  * Page of the betas benchmark. bench/betas-pass.ts calls `window.betasBench(job)`:
- * worker jobs run in a fresh module worker (terminated afterwards); the
+ * worker jobs run in a fresh module worker (ended when the harness closes the page); the
  * NiiVue peer runs here, on the main thread, as NiiVue does in the app.
  */
 import { errorText, type Job, type JobResult } from './protocol.ts';
@@ -14,10 +14,9 @@ declare global {
 function inWorker(job: Job): Promise<JobResult> {
   return new Promise((resolve) => {
     const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-    const finish = (r: JobResult) => {
-      worker.terminate();
-      resolve(r);
-    };
+    // The worker is not terminated here: the harness closes the page right after the job, which ends
+    // it, and until then the worker's thread is still there for the harness to read its CPU time.
+    const finish = (r: JobResult) => resolve(r);
     worker.onmessage = (e: MessageEvent<JobResult>) => finish(e.data);
     worker.onerror = (e: ErrorEvent) => finish({ ok: false, error: `worker error: ${e.message || 'unknown (out of memory?)'}` });
     worker.postMessage(job);
