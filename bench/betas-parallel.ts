@@ -13,6 +13,9 @@
  * throughput curve against k, the source's peak bytes in flight (received,
  * not yet decoded) and the peak number of requests the server saw at once.
  * Runs are interleaved (floor, single, k = …) so machine load hits all alike.
+ * The default file (T = 64, 70 MB) is quick; `--trials 256` (280 MB) and `--trials 1000` (1.1 GB, a real
+ * session's size, ~9 min with `--ks 4 --runs 3`) give the 8 MiB parts of a real session.
+ * Chromium runs over a bare DevTools pipe, not under Playwright (betas-page/bare-chromium.ts).
  */
 import { parseArgs } from 'node:util';
 import { bareHost } from './betas-page/bare-chromium.ts';
