@@ -20,7 +20,7 @@
 import { parseArgs } from 'node:util';
 import { bareHost } from './betas-page/bare-chromium.ts';
 import { startBucketServer } from '../tools/s3-server/server.ts';
-import { DATA_DIR, ensureData, fileName, MB, median, runJob, servePage, warmUp } from './betas-page/harness.ts';
+import { DATA_DIR, ensureData, fileName, MB, median, perRound, runJob, servePage, warmUp } from './betas-page/harness.ts';
 import { sumsAgree } from './betas-page/brain.ts';
 import type { Job, JobOk } from './betas-page/protocol.ts';
 import { DEFAULT_CONCURRENCY, defaultPartSize } from '../src/data/parallel-source.ts';
@@ -120,11 +120,7 @@ console.log(`single capped stream → the same pass: ${single.toFixed(1)} MB/s g
 console.log('   k   part      pass MB/s   × C    target 0.8×min(kC, floor)   pass/target   × single   server at once   peak in flight   pass / 0.8×min(kC, paced floor)   per round: pass/target, median (range)');
 // Each round's pass against the floor measured next to it: the machine's load drifts less within a round than across rounds.
 const floors = row('floor (DS)', 0).gzRates;
-const perRound = (r: Row, k: number): string => {
-  if (r.gzRates.length !== floors.length) return '–';
-  const xs = r.gzRates.map((g, i) => g / (0.8 * Math.min(k * (CAP / MB), floors[i])));
-  return `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
-};
+const againstTarget = (r: Row, k: number): string => perRound(r.gzRates, floors, (f) => 0.8 * Math.min(k * (CAP / MB), f));
 for (const k of KS) {
   const r = row(`k=${k}`, k);
   if (r.failed || !r.gzRates.length) {
@@ -134,7 +130,7 @@ for (const k of KS) {
   const pass = median(r.gzRates);
   const target = 0.8 * Math.min(k * (CAP / MB), floor);
   console.log(
-    `${String(k).padStart(4)}  ${((r.partSize ?? 0) / 2 ** 20).toFixed(1).padStart(4)} MiB ${fmt(pass)}      ${(pass / (CAP / MB)).toFixed(2).padStart(5)}   ${fmt(target)}                      ${(pass / target).toFixed(2).padStart(5)}${pass >= target ? ' ✓' : ' ✗'}    ${(pass / single).toFixed(2).padStart(5)}    ${String(Math.max(...r.serverConcurrent)).padStart(6)}          ${Math.max(...r.peakInFlight)} parts, ${(Math.max(...r.peakBuffered) / MB).toFixed(1)} MB   ${(pass / (0.8 * Math.min(k * (CAP / MB), paced))).toFixed(2)}                              ${perRound(r, k)}`,
+    `${String(k).padStart(4)}  ${((r.partSize ?? 0) / 2 ** 20).toFixed(1).padStart(4)} MiB ${fmt(pass)}      ${(pass / (CAP / MB)).toFixed(2).padStart(5)}   ${fmt(target)}                      ${(pass / target).toFixed(2).padStart(5)}${pass >= target ? ' ✓' : ' ✗'}    ${(pass / single).toFixed(2).padStart(5)}    ${String(Math.max(...r.serverConcurrent)).padStart(6)}          ${Math.max(...r.peakInFlight)} parts, ${(Math.max(...r.peakBuffered) / MB).toFixed(1)} MB   ${(pass / (0.8 * Math.min(k * (CAP / MB), paced))).toFixed(2)}                              ${againstTarget(r, k)}`,
   );
 }
 const defK = DEFAULT_CONCURRENCY;

@@ -22,7 +22,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBucketServer } from '../tools/s3-server/server.ts';
 import { sumsAgree, VOXELS } from './betas-page/brain.ts';
-import { DATA_DIR, ensureData, fileName, MB, median, REPO, runJob, servePage, warmUp, type DataMeta, type Outcome } from './betas-page/harness.ts';
+import { DATA_DIR, ensureData, fileName, MB, median, perRound, REPO, runJob, servePage, warmUp, type DataMeta, type Outcome } from './betas-page/harness.ts';
 import type { Job, JobKind } from './betas-page/protocol.ts';
 import { bareHost } from './betas-page/bare-chromium.ts';
 
@@ -292,6 +292,10 @@ for (const t of TRIALS) {
     ].join('  '),
   );
 }
+console.log(
+  'per round (each pass against the drains run next to it): ' +
+    TRIALS.map((t) => `T=${t}: (b)/(a) ${perRound(cell('masked', t).rates, cell('drain', t).rates)}, (b)/(a2) ${perRound(cell('masked', t).rates, cell('drain-paced', t).rates)}`).join('; '),
+);
 console.log('\npeak PSS above idle, medians. Target: the renderer during (b) < 300 MB, independent of T. "all" sums every Chromium');
 console.log('process; in these (incognito) contexts OPFS lives in the browser process\'s memory, so "all" also holds the output file.');
 console.log('(b) paces V8\'s collector to the chunks it drops, as the app does (src/formats/gc-pacer.ts); "unpaced" is the same pass without.');

@@ -312,6 +312,16 @@ export async function warmUp(host: JobHost, pageUrl: string, job: Job): Promise<
   await runJob(host, pageUrl, job, { sample: false, timeoutMs: 600_000 });
 }
 
+/**
+ * Round i's `num[i] / den(i)`, as "median (min–max)": each pass against the baseline run next to it, which
+ * the machine's drift hits alike ('–' if a run failed and the rounds no longer pair).
+ */
+export function perRound(num: number[], dens: number[], den: (d: number) => number = (d) => d): string {
+  if (!num.length || num.length !== dens.length) return '–';
+  const xs = num.map((x, i) => x / den(dens[i]));
+  return `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+}
+
 export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
