@@ -136,7 +136,9 @@ export async function bareHost(opts: { args?: string[]; onDisk?: boolean } = {})
         if (r.exceptionDetails) throw new Error(r.exceptionDetails.exception?.description ?? r.exceptionDetails.text);
         return r.result.value;
       };
-      for (const end = performance.now() + 30_000; !(await evaluate<boolean>("typeof window.betasBench === 'function'")); ) {
+      // Until the bench page has loaded (an evaluate that lands mid-navigation fails: ask again).
+      const ready = () => evaluate<boolean>("typeof window.betasBench === 'function'").catch(() => false);
+      for (const end = performance.now() + 30_000; !(await ready()); ) {
         if (performance.now() > end) throw new Error(`${pageUrl} did not define window.betasBench within 30 s`);
         await new Promise((r) => setTimeout(r, 50));
       }
