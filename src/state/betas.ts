@@ -60,8 +60,8 @@ export function useBuildBetas() {
   const [progress, setProgress] = useState<BetasProgress | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [startedAt, setStartedAt] = useState(0);
-  /** What became of the offline copy the last pass was asked to keep, when it was not kept (why). */
-  const [copyFault, setCopyFault] = useState<string | null>(null);
+  /** Why the offline copy the last pass was asked to keep was not kept, and for which file. */
+  const [copyFault, setCopyFault] = useState<{ betasKey: string; reason: string } | null>(null);
   const abort = useRef<AbortController | null>(null);
   const start = useCallback(
     async (args: BuildBetasArgs) => {
@@ -75,7 +75,7 @@ export function useBuildBetas() {
       try {
         const onProgress = (q: BetasProgress) => {
           setProgress(q);
-          if (q.offlineCopy && q.offlineCopy !== 'kept') setCopyFault(q.offlineCopy);
+          if (q.offlineCopy && q.offlineCopy !== 'kept') setCopyFault({ betasKey: args.betasKey, reason: q.offlineCopy });
         };
         const m = await betasWorker().call('build', args, { signal: ac.signal, onProgress });
         qc.setQueryData(['betas-entry', betasEntryParts(args)], m as BetasManifest);

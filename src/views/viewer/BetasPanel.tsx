@@ -221,9 +221,9 @@ export function BetasPanel({
           <p className="layer-note" data-testid="betas-cached">
             {entry.data.trials} trials × {entry.data.nBrain.toLocaleString('en')} brain voxels, in this browser ({formatBytes(entry.data.trials * entry.data.nBrain * 8)})
           </p>
-          {build.copyFault && !copy.data?.complete && (
+          {build.copyFault && build.copyFault.betasKey === src?.betasKey && !copy.data?.complete && (
             <p className="layer-note" role="status" data-testid="betas-copy-fault">
-              The compressed file was not kept offline: {build.copyFault}.
+              The compressed file was not kept offline: {build.copyFault.reason}.
             </p>
           )}
           {copy.data?.complete && (
