@@ -72,6 +72,14 @@ await warmUp(browser, pageUrl, jobFor('drain', TRIALS[0]));
 // A disk-backed profile, as users have: in an ephemeral context OPFS lives in the browser process's
 // memory, behind IPC, which would count what the job writes (rows, a zip) as memory.
 const onDisk = await bareHost({ onDisk: true });
+/** Ends a mode that reports on its own (--export, --breakdown, --pacing). */
+async function shutdown(): Promise<never> {
+  await browser.close();
+  await onDisk.close();
+  await bucket.close();
+  await server.close();
+  process.exit(0);
+}
 
 if (args.export) {
   console.log('\nexport: whole brain, every trial, zip into OPFS (disk-backed profile) straight from the file (app export handler); peak PSS above idle');
@@ -89,11 +97,7 @@ if (args.export) {
       }
     }
   }
-  await browser.close();
-  await onDisk.close();
-  await bucket.close();
-  await server.close();
-  process.exit(0);
+  await shutdown();
 }
 
 if (args.breakdown) {
@@ -116,11 +120,7 @@ if (args.breakdown) {
     const base = median(rates.get('drain')!);
     console.log(`  T=${t}  ` + kinds.map((k) => `${k} ${median(rates.get(k)!).toFixed(0)} MB/s (${(median(rates.get(k)!) / base).toFixed(2)})`).join('  '));
   }
-  await browser.close();
-  await onDisk.close();
-  await bucket.close();
-  await server.close();
-  process.exit(0);
+  await shutdown();
 }
 
 if (args.pacing) {
@@ -153,11 +153,7 @@ if (args.pacing) {
       console.log(`    r=${r}: pass ${median(speed.get(`r${r}`)!).toFixed(0)} MB/s = ${(median(speed.get(`r${r}`)!) / drainRate).toFixed(2)} × drain; renderer peak ${(median(p) / MB).toFixed(0)} MB (${(Math.min(...p) / MB).toFixed(0)}–${(Math.max(...p) / MB).toFixed(0)})`);
     }
   }
-  await browser.close();
-  await onDisk.close();
-  await bucket.close();
-  await server.close();
-  process.exit(0);
+  await shutdown();
 }
 
 interface Cell {
@@ -297,7 +293,7 @@ console.log(
     TRIALS.map((t) => `T=${t}: (b)/(a) ${perRound(cell('masked', t).rates, cell('drain', t).rates)}, (b)/(a2) ${perRound(cell('masked', t).rates, cell('drain-paced', t).rates)}`).join('; '),
 );
 console.log('\npeak PSS above idle, medians. Target: the renderer during (b) < 300 MB, independent of T. "all" sums every Chromium');
-console.log('process; in these (incognito) contexts OPFS lives in the browser process\'s memory, so "all" also holds the output file.');
+console.log('process; the memory runs use a profile on disk, so OPFS (the output file) is not in any process\'s memory.');
 console.log('(b) paces V8\'s collector to the chunks it drops, as the app does (src/formats/gc-pacer.ts); "unpaced" is the same pass without.');
 console.log('trials  (b) renderer  (b) all  (b) unpaced renderer  output to OPFS  (a) all  (a2) paced all  (b) gc()  (a) gc()  nifti-reader-js  NiiVue');
 for (const t of TRIALS) {

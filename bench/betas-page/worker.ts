@@ -116,32 +116,35 @@ const masked = (job: Job) => maskedOver(job, () => open(job.url), true);
 /** For comparison: the inflater on a thread of its own (formats/inflate-offthread.ts). */
 const maskedTwoThreads = (job: Job) => maskedOver(job, () => open(job.url));
 
-async function parallel(job: Job): Promise<JobOk> {
-  const cut = job.url.lastIndexOf('/');
-  const client = new S3Client(job.url.slice(0, cut));
-  const key = decodeURIComponent(job.url.slice(cut + 1));
-  const head = await client.head(key); // the app has size and ETag from the listing: set-up, not timed
-  let stats: ParallelSourceStats | undefined;
-  const r = await maskedOver(job, async () => {
-    const src = parallelObjectStream(client, key, { etag: head.etag, size: head.size, concurrency: job.connections, partSize: job.partSize });
-    stats = src.stats;
-    return src.stream;
-  }, !job.inflaterThread);
-  const s = stats!;
-  return { ...r, source: { parts: s.parts, partSize: s.partSize, peakInFlight: s.peakInFlight, peakBufferedBytes: s.peakBufferedBytes, retries: s.retries, starvedMs: s.starvedMs } };
-}
-
-/** The parallel source drained without decoding: what the connections deliver on their own. */
-async function parallelDownload(job: Job): Promise<JobOk> {
+/** The app's parallel ranged byte source over the job's object (size and ETag from a HEAD, as the app has them from the listing: set-up, not timed). */
+async function parallelSource(job: Job): Promise<() => ReturnType<typeof parallelObjectStream>> {
   const cut = job.url.lastIndexOf('/');
   const client = new S3Client(job.url.slice(0, cut));
   const key = decodeURIComponent(job.url.slice(cut + 1));
   const head = await client.head(key);
+  return () => parallelObjectStream(client, key, { etag: head.etag, size: head.size, concurrency: job.connections, partSize: job.partSize });
+}
+
+const sourceStats = (s: ParallelSourceStats): JobOk['source'] => ({ parts: s.parts, partSize: s.partSize, peakInFlight: s.peakInFlight, peakBufferedBytes: s.peakBufferedBytes, retries: s.retries, starvedMs: s.starvedMs });
+
+async function parallel(job: Job): Promise<JobOk> {
+  const open = await parallelSource(job);
+  let stats: ParallelSourceStats | undefined;
+  const r = await maskedOver(job, async () => {
+    const src = open();
+    stats = src.stats;
+    return src.stream;
+  }, !job.inflaterThread);
+  return { ...r, source: sourceStats(stats!) };
+}
+
+/** The parallel source drained without decoding: what the connections deliver on their own. */
+async function parallelDownload(job: Job): Promise<JobOk> {
+  const open = await parallelSource(job);
   const t0 = performance.now();
-  const src = parallelObjectStream(client, key, { etag: head.etag, size: head.size, concurrency: job.connections, partSize: job.partSize });
+  const src = open();
   const { bytes } = await drainStream(src.stream);
-  const s = src.stats;
-  return { ok: true, ms: performance.now() - t0, inflatedBytes: bytes, source: { parts: s.parts, partSize: s.partSize, peakInFlight: s.peakInFlight, peakBufferedBytes: s.peakBufferedBytes, retries: s.retries, starvedMs: s.starvedMs } };
+  return { ok: true, ms: performance.now() - t0, inflatedBytes: bytes, source: sourceStats(src.stats) };
 }
 
 async function niftiReader(job: Job): Promise<JobOk> {

@@ -1,6 +1,7 @@
 /**
  * What the browser keeps, in one list: decoded volumes (opfs-store), derived
- * betas matrices (betas-store) and partial downloads (partial-store), read
+ * betas matrices (betas-store), partial downloads (partial-store) and the
+ * compressed files kept offline, whole or in part (object-copy), read
  * straight from OPFS so the cache panel shows the disk, not a belief about it.
  *
  * The scan is also the consistency check: an entry whose manifest is missing,
@@ -14,8 +15,9 @@ import { parseBidsName } from '../data/layout.ts';
 import { BETAS_LOCK_PREFIX } from './betas-store.ts';
 import { OPFS_LOCK_PREFIX } from './opfs-store.ts';
 import { PARTIAL_DIR, PARTIAL_LOCK_PREFIX } from './partial-store.ts';
+import { COPY_DIR, COPY_LOCK_PREFIX } from './object-copy.ts';
 
-export type CacheStore = 'volume' | 'betas' | 'partial';
+export type CacheStore = 'volume' | 'betas' | 'partial' | 'copy';
 
 export interface CacheItem {
   store: CacheStore;
@@ -28,7 +30,7 @@ export interface CacheItem {
   /** Bytes on disk, all files of the entry. */
   bytes: number;
   createdAt: string;
-  /** Partial downloads: bytes kept of the object's size. */
+  /** Partial downloads and unfinished copies: bytes kept of the object's size. */
   progress?: { have: number; size: number };
 }
 
@@ -181,6 +183,26 @@ const STORES: StoreSpec[] = [
         createdAt: String(m.updatedAt ?? ''),
         progress: { have, size: Number(m.size) },
       };
+    },
+  },
+  {
+    // A compressed file kept offline: whole (.gz + its manifest .json), or the prefix an interrupted
+    // pass left for a resume (.partial + .partial.json); object-copy.ts never keeps both.
+    store: 'copy',
+    path: [...ROOT, COPY_DIR],
+    lock: (id) => `${COPY_LOCK_PREFIX}${id}`,
+    async check(id, g) {
+      const whole = g.has('.json') || g.has('.gz');
+      const m = await readJson(g.get(whole ? '.json' : '.partial.json'));
+      if (!m) return g.has(whole ? '.json' : '.partial.json') ? 'unreadable manifest' : 'data without a manifest';
+      const data = g.get(whole ? '.gz' : '.partial');
+      if (!data) return 'manifest without data';
+      const size = Number(m.size);
+      if (whole ? data.size !== size : !(data.size <= size)) return `data is ${data.size} bytes, the object is ${String(m.size)}`;
+      if (g.size !== 2) return 'stray files';
+      const key = String(m.key ?? '');
+      const item: CacheItem = { store: 'copy', id, endpoint: String(m.endpoint ?? ''), key, ...subjectSessionOf(key), bytes: total(g), createdAt: String(m.createdAt ?? '') };
+      return whole ? item : { ...item, progress: { have: data.size, size } };
     },
   },
 ];

@@ -29,7 +29,10 @@ export interface ObjectCopyMeta {
   createdAt: string;
 }
 
-const dir = () => cacheDir('objects');
+/** The folder of copies under the cache root, and the Web Lock a writer holds (the cache panel uses both). */
+export const COPY_DIR = 'objects';
+export const COPY_LOCK_PREFIX = 'object-copy:';
+const dir = () => cacheDir(COPY_DIR);
 const READ_CHUNK = 4 << 20;
 
 export const objectCopyId = (endpoint: string, key: string, etag: string) => entryId(['object-v1', endpoint, key, etag]);
@@ -118,7 +121,7 @@ export class ObjectCopy {
     let release = () => {};
     if (typeof navigator.locks?.request === 'function') {
       const got = await new Promise<boolean>((resolve) => {
-        void navigator.locks.request(`object-copy:${id}`, { ifAvailable: true }, (lock) => {
+        void navigator.locks.request(`${COPY_LOCK_PREFIX}${id}`, { ifAvailable: true }, (lock) => {
           if (!lock) return resolve(false);
           resolve(true);
           return new Promise<void>((r) => (release = r));

@@ -102,6 +102,11 @@ test('consistency check on open: broken entries are removed and counted, never l
     'eeee.json': JSON.stringify({ endpoint: 'e', key: 'k', etag: '"1"', size: 1000, have: 500, updatedAt: '' }),
     'eeee.part': 'x'.repeat(200), // the record vouches for more than is on disk
   });
+  // A kept-offline prefix longer than the object it claims to be a prefix of.
+  await plant(page, 'objects', {
+    'gggg.partial': 'x'.repeat(50),
+    'gggg.partial.json': JSON.stringify({ id: 'gggg', endpoint: 'e', key: 'k', etag: '"1"', size: 20, createdAt: '' }),
+  });
   // A write in progress (this tab holds its lock): incomplete, but not broken.
   await page.evaluate(() => {
     void navigator.locks.request('opfs:ffff', () => new Promise(() => undefined));
@@ -111,16 +116,49 @@ test('consistency check on open: broken entries are removed and counted, never l
   await page.getByRole('button', { name: 'Cache' }).click();
   const panel = page.getByTestId('cache-panel');
   const check = panel.getByTestId('cache-check');
-  await expect(check).toContainText('removed 5 broken entries');
+  await expect(check).toContainText('removed 6 broken entries');
   await expect(check).toContainText('data without a manifest');
   await expect(check).toContainText('data is 300 bytes, the manifest says 400');
   await expect(check).toContainText('unreadable manifest');
   await expect(check).toContainText('record vouches for 500 bytes, 200 on disk');
+  await expect(check).toContainText('data is 50 bytes, the object is 20');
   await expect(check).toContainText('1 being written now');
   await expect(panel.getByTestId('cache-item')).toHaveCount(0);
   expect(await opfsFiles(page, '')).toEqual(['ffff.bin']);
   expect(await opfsFiles(page, 'betas')).toEqual([]);
   expect(await opfsFiles(page, 'partial')).toEqual([]);
+  expect(await opfsFiles(page, 'objects')).toEqual([]);
+});
+
+test('compressed betas files kept offline are listed, whole or as the prefix a cancelled pass left, and can be evicted', async ({ page }) => {
+  const betasView = '/?source=demo&subject=sub-01&tab=viewer&vox=10,16,20&roimode=off&layout=axial';
+  const betas = page.getByTestId('betas-panel');
+  const cache = page.getByTestId('cache-panel');
+  const copyItem = cache.locator('[data-store=copy]');
+  // A pass cancelled part-way: the prefix is kept for a resume, and listed with how much of the file it holds.
+  await setFaults({ match: 'SingletrialBetas', bandwidthBytesPerSec: 400_000 });
+  await page.goto(betasView);
+  await betas.getByRole('button', { name: 'Stream ses-01 betas' }).click();
+  await expect(betas.getByTestId('betas-progress')).toContainText(/volume \d+ of 120/);
+  await betas.getByRole('button', { name: 'Cancel' }).click();
+  await expect(betas.getByTestId('betas-progress')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Cache' }).click();
+  await expect(copyItem).toHaveCount(1);
+  await expect(copyItem).toContainText(/compressed file, kept offline \([\d.]+ [kM]B of 7\.\d+ MB\)/);
+  await expect(cache.getByTestId('cache-group').filter({ has: page.locator('[data-store=copy]') })).toContainText('sub-01 · ses-01');
+  await page.keyboard.press('Escape');
+
+  // The pass finished: the whole file is listed, without a fraction, and evicting it deletes it.
+  await setFaults(null);
+  await betas.getByRole('button', { name: 'Stream ses-01 betas' }).click();
+  await expect(betas.getByTestId('betas-copy')).toContainText('is kept offline too', { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Cache' }).click();
+  await expect(copyItem).toHaveCount(1);
+  await expect(copyItem).toContainText(/compressed file, kept offline\s*7\.\d+ MB/);
+  await copyItem.getByRole('button', { name: /^Evict sub-01_ses-01_.*SingletrialBetas_statmap\.nii\.gz$/ }).click();
+  await expect(copyItem).toHaveCount(0);
+  expect(await opfsFiles(page, 'objects')).toEqual([]);
+  await expect(cache.locator('[data-store=betas]')).toHaveCount(1); // the masked betas stay
 });
 
 test('a reload in the middle of a download resumes by Range on the next visit instead of restarting', async ({ page }) => {

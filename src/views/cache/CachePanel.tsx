@@ -11,7 +11,7 @@ import { formatBytes } from '../../data/errors.ts';
 import { listingsFootprint, LISTINGS_KEY } from '../../state/persist.ts';
 import { ErrorNotice, Spinner } from '../common/ErrorNotice.tsx';
 
-const STORE_LABEL: Record<CacheStore, string> = { volume: 'decoded volume', betas: 'masked betas (trials × voxels)', partial: 'partial download' };
+const STORE_LABEL: Record<CacheStore, string> = { volume: 'decoded volume', betas: 'masked betas (trials × voxels)', partial: 'partial download', copy: 'compressed file, kept offline' };
 
 function fileName(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1);
