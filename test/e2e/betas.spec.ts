@@ -179,6 +179,15 @@ test('an offline copy that cannot be opened: the pass still runs from the networ
   await expect(panel.getByTestId('betas-cached')).toHaveText(/^120 trials/, { timeout: 60_000 });
   await expect(panel.getByTestId('betas-copy-fault')).toHaveText(/^The compressed file was not kept offline: the offline copy could not be opened \(TypeMismatchError: [^)]*[^.]\)\.$/);
   await expect(panel.getByTestId('betas-copy')).toHaveCount(0);
+  // The cache's consistency check removes the stray file; the next pass keeps its copy.
+  await page.getByRole('button', { name: 'Cache' }).click();
+  await expect(page.getByTestId('cache-check')).toContainText('data without a manifest');
+  await page.keyboard.press('Escape');
+  await dropMaskedEntries(page);
+  await page.reload();
+  await panel.getByRole('button', { name: 'Stream ses-01 betas' }).click();
+  await expect(panel.getByTestId('betas-copy')).toContainText('is kept offline too', { timeout: 60_000 });
+  await expect(panel.getByTestId('betas-copy-fault')).toHaveCount(0);
 });
 
 /** Deletes the derived (masked) betas entries, keeping any copy of the compressed file. */
